@@ -1,0 +1,144 @@
+"""Plotting helpers (matplotlib): density heatmaps on a grid, sample scatters, image grids.
+
+Every function takes an optional ``ax`` and returns it, so figures are composed in the chapter.
+Tensors may live on any device; they are moved to the CPU for drawing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+
+from ._checks import as_points, check_positive_int
+
+__all__ = ["density_heatmap", "grid_points", "image_grid", "scatter"]
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def _check_bounds(bounds: Bounds) -> tuple[tuple[float, float], tuple[float, float]]:
+    try:
+        (x0, x1), (y0, y1) = bounds
+        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
+    except (TypeError, ValueError) as error:
+        raise TypeError("bounds must be ((x_min, x_max), (y_min, y_max))") from error
+    if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
+        raise ValueError(f"bounds must be finite with x_min < x_max and y_min < y_max, got {bounds}")
+    return (x0, x1), (y0, y1)
+
+
+def grid_points(bounds: Bounds, resolution: int = 200) -> tuple[torch.Tensor, float]:
+    """Cell centres of a ``resolution × resolution`` grid on ``bounds``: shape ``(r², 2)``.
+
+    Also returns the area of one cell, so that ``(density(points) * area).sum()`` is the
+    midpoint-rule integral of a density over the window. Points run over x fastest.
+    """
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    r = check_positive_int(resolution, "resolution", minimum=2)
+    xs = x0 + (x1 - x0) * (torch.arange(r) + 0.5) / r
+    ys = y0 + (y1 - y0) * (torch.arange(r) + 0.5) / r
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    points = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
+    return points, (x1 - x0) * (y1 - y0) / r**2
+
+
+@torch.no_grad()
+def density_heatmap(
+    log_prob: Callable[[torch.Tensor], torch.Tensor],
+    bounds: Bounds = ((-4.0, 4.0), (-4.0, 4.0)),
+    *,
+    resolution: int = 200,
+    ax: Axes | None = None,
+    device: torch.device | str | None = None,
+    title: str | None = None,
+    cmap: str = "viridis",
+) -> Axes:
+    """Draw exp(log_prob(x)) on a grid over ``bounds``.
+
+    ``log_prob`` maps points ``(n, 2)`` to log-densities ``(n,)``; the grid is sent to ``device``
+    (default: that of the first parameter or buffer of ``log_prob``'s owner, else the CPU).
+    """
+    if not callable(log_prob):
+        raise TypeError("log_prob must be callable: points (n, 2) -> log-densities (n,)")
+    points, _ = grid_points(bounds, resolution)
+    if device is None:
+        owner = getattr(log_prob, "__self__", None)
+        tensors = list(owner.parameters()) + list(owner.buffers()) if isinstance(owner, torch.nn.Module) else []
+        device = tensors[0].device if tensors else "cpu"
+    values = log_prob(points.to(device)).detach().float().cpu()
+    if values.shape != (points.shape[0],):
+        raise ValueError(f"log_prob must return shape ({points.shape[0]},), got {tuple(values.shape)}")
+    density = torch.exp(values).reshape(resolution, resolution).numpy()
+    ax = ax if ax is not None else plt.gca()
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    ax.imshow(density, origin="lower", extent=(x0, x1, y0, y1), cmap=cmap, aspect="auto")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1))
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def scatter(
+    x: torch.Tensor,
+    *,
+    ax: Axes | None = None,
+    bounds: Bounds | None = None,
+    s: float = 2.0,
+    alpha: float = 0.5,
+    title: str | None = None,
+    **kwargs,
+) -> Axes:
+    """Scatter plot of 2D samples ``x`` of shape ``(n, 2)``."""
+    x = as_points(x.detach() if isinstance(x, torch.Tensor) else x, "x", dim=2).float().cpu().numpy()
+    ax = ax if ax is not None else plt.gca()
+    ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, **kwargs)
+    if bounds is not None:
+        (x0, x1), (y0, y1) = _check_bounds(bounds)
+        ax.set(xlim=(x0, x1), ylim=(y0, y1))
+    ax.set_aspect("equal", adjustable="box")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def image_grid(
+    images: torch.Tensor,
+    *,
+    nrow: int = 10,
+    image_shape: tuple[int, int] | None = None,
+    ax: Axes | None = None,
+    cmap: str = "gray_r",
+    pad: int = 1,
+    title: str | None = None,
+) -> Axes:
+    """Tile images ``(n, h, w)`` (or flat ``(n, h·w)`` with ``image_shape``) into one picture."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
+    images = images.detach().float().cpu()
+    if images.ndim == 2:
+        if image_shape is None:
+            side = int(round(images.shape[1] ** 0.5))
+            if side * side != images.shape[1]:
+                raise ValueError("flat images that are not square need image_shape=(h, w)")
+            image_shape = (side, side)
+        images = images.reshape(images.shape[0], *image_shape)
+    if images.ndim != 3 or images.shape[0] == 0:
+        raise ValueError(f"images must have shape (n, h, w) with n >= 1, got {tuple(images.shape)}")
+    nrow = check_positive_int(nrow, "nrow")
+    n, h, w = images.shape
+    ncol = min(nrow, n)
+    rows = -(-n // ncol)
+    canvas = np.full((rows * (h + pad) + pad, ncol * (w + pad) + pad), np.nan)
+    for i, image in enumerate(images.numpy()):
+        r, c = divmod(i, ncol)
+        canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = image
+    ax = ax if ax is not None else plt.gca()
+    ax.imshow(np.ma.masked_invalid(canvas), cmap=cmap, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax

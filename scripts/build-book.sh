@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Build the published book into _build/html: every chapter executed under the full compute
+# budget; any cell error or Sphinx warning fails the build. Creates .venv itself.
+# GENCOURSE_BUDGET=quick bash scripts/build-book.sh gives a fast draft.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bash scripts/setup-env.sh
+venv=${GENCOURSE_VENV:-$root/.venv}
+export PATH="$venv/bin:$PATH"
+export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full} MPLBACKEND=Agg
+rm -rf _build/html _build/jupyter_execute _build/.doctrees
+jupyter-book build . --warningiserror --nitpick --keep-going
+echo "book built into $root/_build/html (budget: $GENCOURSE_BUDGET)"

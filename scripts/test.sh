@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script):
+#   1. unit tests of gencourse and of the project's files (pytest tests/);
+#   2. every chapter of _toc.yml executed by nbval, under the quick compute budget;
+#   3. a quick build of the book (every chapter executed again, Sphinx warnings are errors);
+#   4. the tests of the built HTML.
+# It creates and fills .venv itself (scripts/setup-env.sh).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bash scripts/setup-env.sh
+venv=${GENCOURSE_VENV:-$root/.venv}
+export PATH="$venv/bin:$PATH"
+export GENCOURSE_BUDGET=quick MPLBACKEND=Agg PYTHONHASHSEED=0
+start=$SECONDS
+
+echo "== 1/4 unit tests"
+python -m pytest -q tests --ignore=tests/test_html.py
+
+echo "== 2/4 nbval: every chapter, quick budget"
+nbdir=$(mktemp -d)
+trap 'rm -rf "$nbdir"' EXIT
+python scripts/notebooks.py nbval "$nbdir" >/dev/null
+python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$nbdir"
+
+echo "== 3/4 book build, quick budget"
+rm -rf _build/html _build/jupyter_execute _build/.doctrees
+jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+
+echo "== 4/4 built HTML"
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q tests/test_html.py
+
+echo "all tests passed in $((SECONDS - start)) s (after set-up)"
