@@ -419,6 +419,7 @@ def curse_of_dimensionality(
     *,
     separation: float = 4.0,
     n_test: int = 1000,
+    repeats: int = 1,
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
@@ -426,17 +427,20 @@ def curse_of_dimensionality(
     """TV error of the best-bandwidth KDE of :func:`gencourse.data.gaussian_pair` targets.
 
     Returns a tensor of shape ``(len(dims), len(sample_sizes))`` whose entry (i, j) is the error
-    in dimension ``dims[i]`` from ``sample_sizes[j]`` samples (:func:`kde_tv_error`).
+    in dimension ``dims[i]`` from ``sample_sizes[j]`` samples (:func:`kde_tv_error`), averaged
+    over ``repeats`` independent samples.
     """
+    repeats = check_positive_int(repeats, "repeats")
     from .data import gaussian_pair
 
     if len(dims) == 0 or len(sample_sizes) == 0:
         raise ValueError("dims and sample_sizes must be non-empty")
-    errors = torch.empty(len(dims), len(sample_sizes), dtype=torch.float64)
-    jobs = [(i, j) for i in range(len(dims)) for j in range(len(sample_sizes))]
-    for i, j in tqdm(jobs, desc="KDE error", disable=not progress):
+    errors = torch.zeros(len(dims), len(sample_sizes), dtype=torch.float64)
+    jobs = [(i, j, r) for i in range(len(dims)) for j in range(len(sample_sizes)) for r in range(repeats)]
+    for i, j, r in tqdm(jobs, desc="KDE error", disable=not progress):
         target = gaussian_pair(check_positive_int(dims[i], "dims"), separation)
-        errors[i, j], _ = kde_tv_error(target, sample_sizes[j], seed=seed, n_test=n_test, device=device)
+        tv, _ = kde_tv_error(target, sample_sizes[j], seed=seed + 3 * r, n_test=n_test, device=device)
+        errors[i, j] += tv / repeats
     return errors
 
 

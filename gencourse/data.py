@@ -174,7 +174,7 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
 class TwoMoons(Toy):
     """Two interleaved half circles (scikit-learn's moons, centred and scaled by 2) plus noise."""
 
-    bounds = ((-3.0, 3.0), (-2.0, 2.0))
+    bounds = ((-3.5, 3.5), (-2.25, 2.25))
 
     def __init__(self, noise: float = 0.1) -> None:
         self.noise = check_positive_float(noise, "noise")

@@ -8,7 +8,7 @@ cd "$root"
 bash scripts/setup-env.sh
 venv=${GENCOURSE_VENV:-$root/.venv}
 export PATH="$venv/bin:$PATH"
-export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full} MPLBACKEND=Agg
+export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full}
 rm -rf _build/html _build/jupyter_execute _build/.doctrees
 jupyter-book build . --warningiserror --nitpick --keep-going
 echo "book built into $root/_build/html (budget: $GENCOURSE_BUDGET)"

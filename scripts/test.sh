@@ -11,7 +11,7 @@ cd "$root"
 bash scripts/setup-env.sh
 venv=${GENCOURSE_VENV:-$root/.venv}
 export PATH="$venv/bin:$PATH"
-export GENCOURSE_BUDGET=quick MPLBACKEND=Agg PYTHONHASHSEED=0
+export GENCOURSE_BUDGET=quick PYTHONHASHSEED=0
 start=$SECONDS
 
 echo "== 1/4 unit tests"

@@ -1,0 +1,114 @@
+"""Checks of the project's own files: dependencies, chapters, Colab twins, CI command."""
+
+import importlib.util
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
+notebooks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(notebooks)
+sys.path.insert(0, str(ROOT / "_ext"))
+import colab  # noqa: E402
+
+CHAPTERS = notebooks.chapters()
+
+
+def _normalise(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).lower().replace("_", "-")
+
+
+def test_environment_yml_lists_the_dependencies_of_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    expected = set(project["dependencies"])
+    for extra in ("book", "test"):
+        expected |= set(project["optional-dependencies"][extra])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    listed = {r for r in pip if not r.startswith("-e")}
+    assert {_normalise(r) for r in listed} == {_normalise(r) for r in expected}
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert tuple(int(v) for v in python.split("=")[1].split(".")) >= (3, 10)
+
+
+def test_torch_is_not_pinned_by_the_package():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    torch_dep = next(d for d in deps if d.startswith("torch"))
+    assert torch_dep == "torch>=2.2", "Colab's preinstalled torch must satisfy the package"
+
+
+def test_toc_is_a_numbered_book_with_every_chapter_present():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert toc["format"] == "jb-book"
+    assert any(part.get("numbered") for part in toc["parts"])
+    assert CHAPTERS, "the toc lists no chapter"
+    for path in CHAPTERS:
+        assert path.exists(), path
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_follows_the_conventions(path):
+    text = path.read_text()
+    nb = jupytext.read(path, fmt="md:myst")
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert re.search(r"^\(ch-[a-z0-9-]+\)=\n# ", text, re.M), "a label before the chapter title"
+    assert "```{colab-badge}" in text
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and "import gencourse" in code[0].source
+    hidden = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
+    assert any("assert" in c.source for c in hidden), "key results are asserted in hidden cells"
+    exercises = re.findall(r"```\{exercise\}\n:label: (\S+)", text)
+    solutions = re.findall(r"`{3,4}\{solution\} (\S+)", text)
+    assert len(exercises) >= 3 and set(exercises) <= set(solutions), "at least 3 exercises, each with a solution"
+    assert "{literalinclude} ../gencourse/" in text, "the chapter shows the package's code, not a copy"
+
+
+def test_colab_twins_are_up_to_date():
+    assert notebooks.main(["check"]) == 0, "run: python scripts/notebooks.py sync"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_twin_installs_gencourse_and_reads_without_sphinx(path):
+    twin = nbformat.read(ROOT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
+    nbformat.validate(twin)
+    url, branch = notebooks.repository()
+    first = twin.cells[0]
+    assert first.cell_type == "code" and f"git+{url}@{branch}" in first.source and "gencourse.device()" in first.source
+    text = "\n".join(c.source for c in twin.cells)
+    assert "{literalinclude}" not in text and "{colab-badge}" not in text
+    assert all(c.get("outputs", []) == [] for c in twin.cells if c.cell_type == "code")
+    assert twin.metadata["accelerator"] == "GPU"
+
+
+def test_pyobject_extraction_returns_the_method_source():
+    source = notebooks._pyobject_source(ROOT / "gencourse" / "classical.py", "KDE.log_kernel")
+    assert source.startswith("def log_kernel(self, x") and "cdist" in source
+
+
+def test_nbval_notebooks_carry_the_expected_outputs():
+    for path in CHAPTERS:
+        nb = notebooks.nbval_notebook(path)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.outputs:
+                assert "NBVAL_CHECK_OUTPUT" in cell.source and cell.execution_count == 1
+
+
+def test_colab_url_is_built_from_the_repository():
+    url = colab.colab_url("https://github.com/me/book.git", "main", "chapters/01_x")
+    assert url == "https://colab.research.google.com/github/me/book/blob/main/notebooks/01_x.ipynb"
+    with pytest.raises(ValueError, match="repository.url"):
+        colab.colab_url("https://gitlab.com/me/book", "main", "chapters/01_x")
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"<!-- test-command -->\s*```bash\n(.+?)\n```", readme, re.S).group(1).strip()
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert command in ci
