@@ -15,7 +15,7 @@ export GENCOURSE_BUDGET=quick PYTHONHASHSEED=0
 start=$SECONDS
 
 echo "== 1/4 unit tests"
-python -m pytest -q tests --ignore=tests/test_html.py
+python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py
 
 echo "== 2/4 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)
@@ -28,6 +28,6 @@ rm -rf _build/html _build/jupyter_execute _build/.doctrees
 jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 
 echo "== 4/4 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q tests/test_html.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
