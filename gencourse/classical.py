@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -417,29 +418,34 @@ def curse_of_dimensionality(
     dims: tuple[int, ...],
     sample_sizes: tuple[int, ...],
     *,
-    separation: float = 4.0,
+    target: Callable[[int], object] | None = None,
     n_test: int = 1000,
     repeats: int = 1,
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> torch.Tensor:
-    """TV error of the best-bandwidth KDE of :func:`gencourse.data.gaussian_pair` targets.
+    """TV error of the best-bandwidth KDE of a family of targets, one per dimension.
 
-    Returns a tensor of shape ``(len(dims), len(sample_sizes))`` whose entry (i, j) is the error
-    in dimension ``dims[i]`` from ``sample_sizes[j]`` samples (:func:`kde_tv_error`), averaged
-    over ``repeats`` independent samples.
+    ``target(d)`` gives the distribution in dimension d (with ``sample`` and exact
+    ``log_prob``); the default is :func:`gencourse.data.gaussian_pair`. Returns a tensor of shape
+    ``(len(dims), len(sample_sizes))`` whose entry (i, j) is the error in dimension ``dims[i]``
+    from ``sample_sizes[j]`` samples (:func:`kde_tv_error`), averaged over ``repeats``
+    independent samples.
     """
-    repeats = check_positive_int(repeats, "repeats")
     from .data import gaussian_pair
 
+    repeats = check_positive_int(repeats, "repeats")
+    target = gaussian_pair if target is None else target
+    if not callable(target):
+        raise TypeError("target must be callable: dimension d -> distribution in R^d")
     if len(dims) == 0 or len(sample_sizes) == 0:
         raise ValueError("dims and sample_sizes must be non-empty")
     errors = torch.zeros(len(dims), len(sample_sizes), dtype=torch.float64)
     jobs = [(i, j, r) for i in range(len(dims)) for j in range(len(sample_sizes)) for r in range(repeats)]
     for i, j, r in tqdm(jobs, desc="KDE error", disable=not progress):
-        target = gaussian_pair(check_positive_int(dims[i], "dims"), separation)
-        tv, _ = kde_tv_error(target, sample_sizes[j], seed=seed + 3 * r, n_test=n_test, device=device)
+        rho = target(check_positive_int(dims[i], "dims"))
+        tv, _ = kde_tv_error(rho, sample_sizes[j], seed=seed + 3 * r, n_test=n_test, device=device)
         errors[i, j] += tv / repeats
     return errors
 

@@ -3,11 +3,7 @@
 # budget; any cell error or Sphinx warning fails the build. Creates .venv itself.
 # GENCOURSE_BUDGET=quick bash scripts/build-book.sh gives a fast draft.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-bash scripts/setup-env.sh
-venv=${GENCOURSE_VENV:-$root/.venv}
-export PATH="$venv/bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full}
 rm -rf _build/html _build/jupyter_execute _build/.doctrees
 jupyter-book build . --warningiserror --nitpick --keep-going

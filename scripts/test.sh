@@ -6,11 +6,7 @@
 #   4. the tests of the built HTML.
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-bash scripts/setup-env.sh
-venv=${GENCOURSE_VENV:-$root/.venv}
-export PATH="$venv/bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=quick PYTHONHASHSEED=0
 start=$SECONDS
 

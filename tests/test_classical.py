@@ -203,3 +203,13 @@ def test_queries_on_another_device_are_rejected_not_moved():
     kde = classical.KDE(0.1, device="cpu").fit(torch.randn(5, 2))
     with pytest.raises(ValueError, match="device"):
         kde.log_prob(torch.empty(3, 2, device="meta"))
+
+
+def test_curse_experiment_accepts_any_target_family():
+    single = classical.curse_of_dimensionality(
+        (2,), (300,), target=lambda d: data.GaussianMixture(torch.zeros(1, d)), n_test=500, progress=False
+    )
+    direct, _ = classical.kde_tv_error(data.GaussianMixture(torch.zeros(1, 2)), 300, n_test=500)
+    assert float(single[0, 0]) == pytest.approx(direct)
+    with pytest.raises(TypeError, match="target"):
+        classical.curse_of_dimensionality((2,), (300,), target="gaussian", progress=False)

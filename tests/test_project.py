@@ -65,7 +65,7 @@ def test_chapter_follows_the_conventions(path):
     hidden = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
     assert any("assert" in c.source for c in hidden), "key results are asserted in hidden cells"
     exercises = re.findall(r"```\{exercise\}\n:label: (\S+)", text)
-    solutions = re.findall(r"`{3,4}\{solution\} (\S+)", text)
+    solutions = re.findall(r"`{3,4}\{solution(?:-start)?\} (\S+)", text)
     assert len(exercises) >= 3 and set(exercises) <= set(solutions), "at least 3 exercises, each with a solution"
     assert "{literalinclude} ../gencourse/" in text, "the chapter shows the package's code, not a copy"
 
