@@ -1,0 +1,413 @@
+r"""Energy-based models: Gibbs densities p_θ(x) = e^{−V_θ(x)} / Z_θ, MCMC samplers, training.
+
+* Energies are :class:`Energy` modules mapping points ``(n, d)`` to V(x) ``(n,)``.
+* :func:`partition_function` computes Z = ∫ e^{−V} on a tensor-product grid (midpoint rule):
+  exact enough in d = 2, hopeless in high d, since a grid of m points per axis has m^d points.
+* :func:`langevin` (unadjusted Langevin algorithm) and :func:`mala` (Metropolis-adjusted
+  Langevin) draw approximate samples of p_θ using only ∇V, never Z.
+* :func:`train_ebm` fits V_θ by maximum likelihood. The gradient of the negative log-likelihood
+  is ∇_θ E_data[V_θ] − E_{p_θ}[∇_θ V_θ] (the ∇ log Z_θ term is an expectation under the model);
+  the second, "negative" phase is estimated with persistent Langevin chains (persistent
+  contrastive divergence).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from .config import device as default_device
+
+__all__ = [
+    "BananaEnergy",
+    "Energy",
+    "GaussianEnergy",
+    "LogDensityEnergy",
+    "MLPEnergy",
+    "MCMCResult",
+    "TrainingHistory",
+    "grad_energy",
+    "langevin",
+    "mala",
+    "histogram_tv",
+    "partition_function",
+    "quadrature_cost",
+    "train_ebm",
+]
+
+
+class Energy(nn.Module):
+    """Base class: ``forward(x)`` returns V(x) of shape ``(n,)`` for ``x`` of shape ``(n, dim)``."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = check_positive_int(dim, "dim")
+
+    def log_unnormalized(self, x: torch.Tensor) -> torch.Tensor:
+        """−V(x) = log p(x) + log Z."""
+        return -self(x)
+
+
+class GaussianEnergy(Energy):
+    r"""V(x) = ½ (x − m)ᵀ Σ⁻¹ (x − m): the Gibbs density is N(m, Σ), with Z = (2π)^{d/2} |Σ|^{1/2}."""
+
+    def __init__(self, mean: torch.Tensor, covariance: torch.Tensor) -> None:
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        covariance = torch.as_tensor(covariance, dtype=torch.float32)
+        if mean.ndim != 1:
+            raise ValueError(f"mean must have shape (d,), got {tuple(mean.shape)}")
+        d = mean.shape[0]
+        if covariance.shape != (d, d):
+            raise ValueError(f"covariance must have shape ({d}, {d}), got {tuple(covariance.shape)}")
+        super().__init__(d)
+        try:
+            chol = torch.linalg.cholesky(covariance.double())
+        except RuntimeError as error:
+            raise ValueError("covariance must be symmetric positive definite") from error
+        self.register_buffer("mean", mean)
+        self.register_buffer("precision", torch.cholesky_inverse(chol).float())
+        self.log_z = 0.5 * d * math.log(2 * math.pi) + float(torch.log(torch.diagonal(chol)).sum())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        centred = x - self.mean
+        return 0.5 * ((centred @ self.precision) * centred).sum(dim=1)
+
+
+class BananaEnergy(Energy):
+    r"""V(x) = x₁²/2 + (x₂ − b x₁²)² / (2σ²), a curved 2D density with Z = 2πσ in closed form.
+
+    (Substituting u = x₂ − b x₁² factorises the integral into two Gaussian ones.)
+    """
+
+    def __init__(self, curvature: float = 0.5, width: float = 0.5) -> None:
+        super().__init__(2)
+        self.curvature = float(curvature)
+        self.width = check_positive_float(width, "width")
+        self.log_z = math.log(2 * math.pi * self.width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        u = x[:, 1] - self.curvature * x[:, 0].square()
+        return 0.5 * x[:, 0].square() + 0.5 * u.square() / self.width**2
+
+
+class LogDensityEnergy(Energy):
+    """V = −log ρ for a distribution ρ with exact ``log_prob`` (e.g. a :class:`~gencourse.data.GaussianMixture`).
+
+    Its Gibbs density is ρ itself and Z = 1, which makes it a test case with a known answer.
+    """
+
+    def __init__(self, distribution, dim: int | None = None) -> None:
+        if not hasattr(distribution, "log_prob"):
+            raise TypeError("distribution must have a log_prob method")
+        super().__init__(dim if dim is not None else distribution.dim)
+        self.distribution = distribution
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return -self.distribution.log_prob(x)
+
+
+class MLPEnergy(Energy):
+    r"""Neural energy V_θ(x) = MLP_θ(x) + ε ‖x‖².
+
+    The confining term ε‖x‖² keeps e^{−V_θ} integrable whatever the network does far from the
+    data, so p_θ is a density. SiLU activations make V smooth, as Langevin dynamics needs ∇V.
+    """
+
+    def __init__(
+        self, dim: int = 2, hidden: int = 64, depth: int = 3, confinement: float = 0.05, device: torch.device | str | None = None
+    ) -> None:
+        super().__init__(dim)
+        hidden = check_positive_int(hidden, "hidden")
+        depth = check_positive_int(depth, "depth")
+        self.confinement = check_positive_float(confinement, "confinement")
+        layers: list[nn.Module] = []
+        width = dim
+        for _ in range(depth):
+            layers += [nn.Linear(width, hidden), nn.SiLU()]
+            width = hidden
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+        self.to(default_device() if device is None else device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1) + self.confinement * x.square().sum(dim=-1)
+
+
+def _device_of(energy: nn.Module) -> torch.device:
+    tensors = list(energy.parameters()) + list(energy.buffers())
+    return tensors[0].device if tensors else torch.device("cpu")
+
+
+def _check_energy(energy: Energy) -> None:
+    if not isinstance(energy, Energy):
+        raise TypeError(f"energy must be a gencourse.ebm.Energy, got {type(energy).__name__}")
+
+
+def _finite_energy(v: torch.Tensor) -> torch.Tensor:
+    if not bool(torch.isfinite(v).all()):
+        raise ValueError("the energy returned non-finite values (NaN or inf): check the model or the step size")
+    return v
+
+
+def grad_energy(energy: Energy, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(V(x), ∇_x V(x)) for a batch ``x`` of shape ``(n, d)``; no graph is kept."""
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        v = _finite_energy(energy(x))
+        (grad,) = torch.autograd.grad(v.sum(), x)
+    return v.detach(), grad.detach()
+
+
+@torch.no_grad()
+def partition_function(
+    energy: Energy, bounds: tuple[float, float] | list[tuple[float, float]], resolution: int = 200, chunk_size: int = 65536
+) -> tuple[float, torch.Tensor, torch.Tensor, float]:
+    r"""Z = ∫ e^{−V(x)} dx by the midpoint rule on a grid of ``resolution``^d points.
+
+    ``bounds`` is one ``(low, high)`` pair for every axis, or d pairs. Returns
+    ``(log Z, points, log_density, cell_volume)`` where ``log_density = −V(points) − log Z`` is the
+    normalised log-density on the grid (points run over the last axis fastest).
+    The cost is resolution^d evaluations of V: exponential in d.
+    """
+    _check_energy(energy)
+    d = energy.dim
+    resolution = check_positive_int(resolution, "resolution", minimum=2)
+    b = torch.as_tensor(bounds, dtype=torch.float64)
+    if b.shape == (2,):
+        b = b.expand(d, 2)
+    if b.shape != (d, 2) or not bool(torch.isfinite(b).all()) or bool((b[:, 1] <= b[:, 0]).any()):
+        raise ValueError(f"bounds must be one (low, high) pair or {d} pairs with low < high")
+    if resolution**d > 50_000_000:
+        raise ValueError(f"resolution**d = {resolution}**{d} grid points is too many to evaluate")
+    device = _device_of(energy)
+    axes = [lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution for lo, hi in b.tolist()]
+    points = torch.cartesian_prod(*axes).reshape(-1, d).float().to(device)
+    cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
+    neg_v = torch.cat([-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)])
+    log_z = float(torch.logsumexp(neg_v, dim=0)) + math.log(cell)
+    return log_z, points, (neg_v - log_z).float(), cell
+
+
+@dataclass
+class MCMCResult:
+    """Output of a sampler: final states ``samples`` (n, d), optional ``trace`` (k, n, d) of the
+    chain every ``trace_every`` steps, and for MALA the overall ``acceptance`` rate."""
+
+    samples: torch.Tensor
+    trace: torch.Tensor | None = None
+    acceptance: float | None = None
+
+
+def _check_sampler_args(energy, x0, step_size, n_steps):
+    _check_energy(energy)
+    x0 = as_points(x0, "x0", dim=energy.dim)
+    return x0, check_positive_float(step_size, "step_size"), check_positive_int(n_steps, "n_steps")
+
+
+def _noise(shape, generator, device):
+    return torch.randn(shape, generator=generator).to(device)
+
+
+def langevin(
+    energy: Energy,
+    x0: torch.Tensor,
+    step_size: float,
+    n_steps: int,
+    *,
+    seed: int | None = None,
+    trace_every: int | None = None,
+    progress: bool = False,
+) -> MCMCResult:
+    r"""Unadjusted Langevin algorithm: x ← x − η ∇V(x) + √(2η) ξ, ξ ~ N(0, I), for each of n chains.
+
+    Its stationary law approaches p ∝ e^{−V} as the step η → 0; for η > 0 it is biased (it samples
+    a slightly wider law), which :func:`mala` corrects. ``x0`` (n, d) are the chains' starting
+    points, on the energy's device.
+    """
+    x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
+    generator = make_generator(seed)
+    trace = []
+    x = x.detach().clone()
+    for t in tqdm(range(n_steps), desc="Langevin", disable=not progress, leave=False):
+        _, g = grad_energy(energy, x)
+        x = x - step_size * g + math.sqrt(2 * step_size) * _noise(x.shape, generator, x.device)
+        if trace_every and (t + 1) % trace_every == 0:
+            trace.append(x.cpu())
+    return MCMCResult(x, torch.stack(trace) if trace else None)
+
+
+def mala(
+    energy: Energy,
+    x0: torch.Tensor,
+    step_size: float,
+    n_steps: int,
+    *,
+    seed: int | None = None,
+    trace_every: int | None = None,
+    progress: bool = False,
+) -> MCMCResult:
+    r"""Metropolis-adjusted Langevin algorithm.
+
+    Propose y = x − η∇V(x) + √(2η) ξ, accept with probability
+    min(1, e^{−V(y)} q(x | y) / (e^{−V(x)} q(y | x))), where
+    q(y | x) ∝ exp(−‖y − x + η∇V(x)‖² / (4η)). The Metropolis correction makes p ∝ e^{−V}
+    exactly stationary for any η; a large η is paid for with a low acceptance rate.
+    """
+    x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
+    generator = make_generator(seed)
+    x = x.detach().clone()
+    v, g = grad_energy(energy, x)
+    accepted = 0.0
+    trace = []
+    for t in tqdm(range(n_steps), desc="MALA", disable=not progress, leave=False):
+        y = x - step_size * g + math.sqrt(2 * step_size) * _noise(x.shape, generator, x.device)
+        vy, gy = grad_energy(energy, y)
+        log_q_forward = -((y - x + step_size * g).square().sum(dim=1)) / (4 * step_size)
+        log_q_backward = -((x - y + step_size * gy).square().sum(dim=1)) / (4 * step_size)
+        log_alpha = (-vy + log_q_backward) - (-v + log_q_forward)
+        u = torch.rand(x.shape[0], generator=generator).to(x.device)
+        accept = torch.log(u) < log_alpha
+        x = torch.where(accept[:, None], y, x)
+        v = torch.where(accept, vy, v)
+        g = torch.where(accept[:, None], gy, g)
+        accepted += float(accept.float().mean())
+        if trace_every and (t + 1) % trace_every == 0:
+            trace.append(x.cpu())
+    return MCMCResult(x, torch.stack(trace) if trace else None, accepted / n_steps)
+
+
+@dataclass
+class TrainingHistory:
+    """Per-step records of :func:`train_ebm`: the contrastive loss E_data V − E_model V and the
+    mean energies of the data and of the persistent chains."""
+
+    loss: list[float] = field(default_factory=list)
+    energy_data: list[float] = field(default_factory=list)
+    energy_model: list[float] = field(default_factory=list)
+
+
+def train_ebm(
+    energy: Energy,
+    data: torch.Tensor,
+    *,
+    n_steps: int = 2000,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    mcmc_steps: int = 20,
+    step_size: float = 0.01,
+    n_chains: int = 1024,
+    reinit: float = 0.05,
+    regularization: float = 0.1,
+    seed: int | None = 0,
+    progress: bool = True,
+) -> TrainingHistory:
+    r"""Maximum likelihood for p_θ ∝ e^{−V_θ} by persistent contrastive divergence.
+
+    Each step draws a data batch and advances ``mcmc_steps`` Langevin steps of a persistent
+    pool of ``n_chains`` chains (a fraction ``reinit`` restarted from N(0, I)), then descends
+
+        L(θ) = mean V_θ(x_data) − mean V_θ(x_model) + α (mean V_θ(x_data)² + mean V_θ(x_model)²),
+
+    whose θ-gradient is the NLL gradient E_data ∇V − E_model ∇V (plus a small energy
+    regulariser α that keeps V's scale bounded). The gradient is biased because the chains are
+    not exactly at equilibrium. Training stops with a clear error on a non-finite loss.
+    """
+    _check_energy(energy)
+    device = _device_of(energy)
+    data = as_points(data, "data", dim=energy.dim, min_points=2).to(device)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    mcmc_steps = check_positive_int(mcmc_steps, "mcmc_steps")
+    n_chains = check_positive_int(n_chains, "n_chains")
+    lr, step_size = check_positive_float(lr, "lr"), check_positive_float(step_size, "step_size")
+    if not 0 <= reinit <= 1:
+        raise ValueError(f"reinit must lie in [0, 1], got {reinit}")
+    if regularization < 0:
+        raise ValueError(f"regularization must be >= 0, got {regularization}")
+    generator = make_generator(seed)
+    optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
+    chains = torch.randn(n_chains, energy.dim, generator=generator).to(device)
+    history = TrainingHistory()
+    bar = tqdm(range(n_steps), desc="EBM (PCD)", disable=not progress)
+    for step in bar:
+        idx = torch.randint(0, n_chains, (batch_size,), generator=generator)
+        restart = torch.rand(batch_size, generator=generator) < reinit
+        start = chains[idx]
+        start[restart.to(device)] = torch.randn(int(restart.sum()), energy.dim, generator=generator).to(device)
+        negative = langevin(energy, start, step_size, mcmc_steps, seed=int(torch.randint(0, 2**31, (1,), generator=generator))).samples
+        chains[idx] = negative
+        batch = data[torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)]
+        v_data, v_model = energy(batch), energy(negative)
+        loss = v_data.mean() - v_model.mean() + regularization * (v_data.square().mean() + v_model.square().mean())
+        if not torch.isfinite(loss):
+            raise RuntimeError(
+                f"non-finite loss at step {step}: training diverged; lower lr or step_size, or raise regularization"
+            )
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.loss.append(float(loss.detach()))
+        history.energy_data.append(float(v_data.detach().mean()))
+        history.energy_model.append(float(v_model.detach().mean()))
+        if step % 50 == 0:
+            bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
+    return history
+
+
+def quadrature_cost(
+    make_energy, exact_log_z, dims: tuple[int, ...], bounds: tuple[float, float], *, tol: float = 1e-3, max_points: int = 20_000_000
+) -> list[tuple[int, int, int]]:
+    """Grid size the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, dimension by dimension.
+
+    ``make_energy(d)`` builds the energy and ``exact_log_z(d)`` gives its true log Z. For each d
+    the resolution m per axis grows until the tolerance is met; returns ``(d, m, m**d)`` triples
+    (m = 0 when even ``max_points`` points did not suffice).
+    """
+    tol = check_positive_float(tol, "tol")
+    out = []
+    for d in dims:
+        d = check_positive_int(d, "dims")
+        energy, target = make_energy(d), exact_log_z(d)
+        m, found = 2, 0
+        while m**d <= max_points:
+            if abs(partition_function(energy, bounds, m)[0] - target) < tol:
+                found = m
+                break
+            m += 1
+        out.append((d, found, found**d))
+    return out
+
+
+def histogram_tv(
+    samples: torch.Tensor, energy: Energy, bounds: tuple[tuple[float, float], tuple[float, float]], bins: int = 20, refine: int = 8
+) -> float:
+    """Total variation between the histogram of 2D ``samples`` and the exact Gibbs law of ``energy``.
+
+    The exact probability of each of the ``bins × bins`` cells on ``bounds`` comes from quadrature
+    on a grid ``refine`` times finer; samples outside the window count as their own cell.
+    Even exact samples give a positive value, of order √(bins²/n), the sampling floor.
+    """
+    _check_energy(energy)
+    if energy.dim != 2:
+        raise ValueError(f"histogram_tv needs a 2D energy, got dimension {energy.dim}")
+    samples = as_points(samples, "samples", dim=2)
+    bins, refine = check_positive_int(bins, "bins"), check_positive_int(refine, "refine")
+    (x0, x1), (y0, y1) = bounds
+    fine = bins * refine
+    _, _, log_density, cell = partition_function(energy, [(x0, x1), (y0, y1)], fine)
+    # grid points run over the last axis (y) fastest: reshape to (x, y) and pool refine × refine blocks
+    p = (log_density.exp().double() * cell).reshape(bins, refine, bins, refine).sum(dim=(1, 3)).cpu()
+    s = samples.double().cpu()
+    ix = torch.floor((s[:, 0] - x0) / (x1 - x0) * bins).long()
+    iy = torch.floor((s[:, 1] - y0) / (y1 - y0) * bins).long()
+    inside = (ix >= 0) & (ix < bins) & (iy >= 0) & (iy < bins)
+    counts = torch.bincount(ix[inside] * bins + iy[inside], minlength=bins * bins).double().reshape(bins, bins)
+    q = counts / s.shape[0]
+    outside_model = max(0.0, 1.0 - float(p.sum()))
+    outside_samples = 1.0 - float(inside.double().mean())
+    return 0.5 * (float((p - q).abs().sum()) + abs(outside_model - outside_samples))
