@@ -2,11 +2,25 @@
 "High-Dimensional Distribution Learning with Generative Models".
 
 Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
-:mod:`gencourse.classical` (histogram, KDE, GMM), :mod:`gencourse.plot`.
+:mod:`gencourse.classical` (histogram, KDE, GMM), :mod:`gencourse.ebm` (energies, MCMC),
+:mod:`gencourse.losses` (strong and weak losses), :mod:`gencourse.plot`.
 """
 
-from . import classical, data, plot
-from .config import BUDGETS, budget, by_budget, device, manual_seed
+from . import classical, data, ebm, gan, losses, plot
+from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
-__all__ = ["BUDGETS", "budget", "by_budget", "classical", "data", "device", "manual_seed", "plot"]
+__all__ = [
+    "BUDGETS",
+    "budget",
+    "by_budget",
+    "classical",
+    "data",
+    "device",
+    "ebm",
+    "gan",
+    "losses",
+    "manual_seed",
+    "plot",
+    "progress_bar",
+]
 __version__ = "0.1.0"

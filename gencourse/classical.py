@@ -27,10 +27,10 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ._checks import as_points, check_positive_float, check_positive_int, check_same_device, make_generator
 from .config import device as default_device
+from .config import progress_bar
 
 __all__ = [
     "GMM",
@@ -309,7 +309,7 @@ class GMM(BasisExpansion):
         covariances = cov.expand(self.n_components, d, d).clone()
         log_pi = torch.full((self.n_components,), -math.log(self.n_components), dtype=x.dtype, device=x.device)
         self.history = []
-        bar = tqdm(range(self.max_iter), desc="EM", disable=not self.progress, leave=False)
+        bar = progress_bar(range(self.max_iter), desc="EM", enabled=self.progress, leave=False)
         for _ in bar:
             # E-step: log r_ij = log π_j + log N(x_i; μ_j, Σ_j) − log f̂(x_i)
             joint = log_pi + _log_normal(x, means, covariances)
@@ -443,7 +443,7 @@ def curse_of_dimensionality(
         raise ValueError("dims and sample_sizes must be non-empty")
     errors = torch.zeros(len(dims), len(sample_sizes), dtype=torch.float64)
     jobs = [(i, j, r) for i in range(len(dims)) for j in range(len(sample_sizes)) for r in range(repeats)]
-    for i, j, r in tqdm(jobs, desc="KDE error", disable=not progress):
+    for i, j, r in progress_bar(jobs, desc="KDE error", enabled=progress):
         rho = target(check_positive_int(dims[i], "dims"))
         tv, _ = kde_tv_error(rho, sample_sizes[j], seed=seed + 3 * r, n_test=n_test, device=device)
         errors[i, j] += tv / repeats

@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-__all__ = ["BUDGETS", "budget", "by_budget", "device", "manual_seed"]
+__all__ = ["BUDGETS", "budget", "by_budget", "device", "manual_seed", "progress_bar"]
 
 T = TypeVar("T")
 
@@ -79,3 +79,15 @@ def manual_seed(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def progress_bar(iterable, *, desc: str, enabled: bool = True, **kwargs):
+    """A tqdm.auto progress bar (a widget in Jupyter and Colab, text in a terminal).
+
+    ``GENCOURSE_PROGRESS=0`` switches every bar off: automated executions (the book build, nbval)
+    set it, since a bar's frequent widget updates only flood the kernel's message channel there.
+    """
+    from tqdm.auto import tqdm
+
+    off = os.environ.get("GENCOURSE_PROGRESS", "1").strip() == "0"
+    return tqdm(iterable, desc=desc, disable=off or not enabled, mininterval=0.5, **kwargs)

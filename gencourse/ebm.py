@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
 from .config import device as default_device
+from .config import progress_bar
 
 __all__ = [
     "BananaEnergy",
@@ -233,7 +233,7 @@ def langevin(
     generator = make_generator(seed)
     trace = []
     x = x.detach().clone()
-    for t in tqdm(range(n_steps), desc="Langevin", disable=not progress, leave=False):
+    for t in progress_bar(range(n_steps), desc="Langevin", enabled=progress, leave=False):
         _, g = grad_energy(energy, x)
         x = x - step_size * g + math.sqrt(2 * step_size) * _noise(x.shape, generator, x.device)
         if trace_every and (t + 1) % trace_every == 0:
@@ -264,7 +264,7 @@ def mala(
     v, g = grad_energy(energy, x)
     accepted = 0.0
     trace = []
-    for t in tqdm(range(n_steps), desc="MALA", disable=not progress, leave=False):
+    for t in progress_bar(range(n_steps), desc="MALA", enabled=progress, leave=False):
         y = x - step_size * g + math.sqrt(2 * step_size) * _noise(x.shape, generator, x.device)
         vy, gy = grad_energy(energy, y)
         log_q_forward = -((y - x + step_size * g).square().sum(dim=1)) / (4 * step_size)
@@ -333,7 +333,7 @@ def train_ebm(
     optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
     chains = torch.randn(n_chains, energy.dim, generator=generator).to(device)
     history = TrainingHistory()
-    bar = tqdm(range(n_steps), desc="EBM (PCD)", disable=not progress)
+    bar = progress_bar(range(n_steps), desc="EBM (PCD)", enabled=progress)
     for step in bar:
         idx = torch.randint(0, n_chains, (batch_size,), generator=generator)
         restart = torch.rand(batch_size, generator=generator) < reinit

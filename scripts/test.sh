@@ -7,7 +7,7 @@
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
-export GENCOURSE_BUDGET=quick PYTHONHASHSEED=0
+export GENCOURSE_BUDGET=quick GENCOURSE_PROGRESS=0 PYTHONHASHSEED=0
 start=$SECONDS
 
 echo "== 1/4 unit tests"
@@ -17,7 +17,7 @@ echo "== 2/4 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)
 trap 'rm -rf "$nbdir"' EXIT
 python scripts/notebooks.py nbval "$nbdir" >/dev/null
-python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$nbdir"
+python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$nbdir"
 
 echo "== 3/4 book build, quick budget"
 rm -rf _build/html _build/jupyter_execute _build/.doctrees

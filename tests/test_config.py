@@ -57,3 +57,11 @@ def test_manual_seed_makes_every_generator_reproducible():
 def test_manual_seed_rejects_bad_seeds(seed, error):
     with pytest.raises(error, match="seed"):
         gencourse.manual_seed(seed)
+
+
+def test_progress_bars_can_be_switched_off_globally(monkeypatch):
+    monkeypatch.setenv("GENCOURSE_PROGRESS", "1")
+    assert not gencourse.progress_bar(range(3), desc="x").disable
+    assert gencourse.progress_bar(range(3), desc="x", enabled=False).disable
+    monkeypatch.setenv("GENCOURSE_PROGRESS", "0")
+    assert gencourse.progress_bar(range(3), desc="x").disable

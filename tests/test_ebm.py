@@ -155,3 +155,13 @@ def test_a_non_finite_loss_stops_training_with_a_clear_message():
 def test_bad_input_gets_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_a_trained_energy_checkpoint_loads_with_weights_only(tmp_path):
+    energy = ebm.MLPEnergy(2, hidden=8, depth=2, device="cpu")
+    ebm.train_ebm(energy, torch.randn(64, 2), n_steps=3, n_chains=16, batch_size=8, progress=False)
+    torch.save(energy.state_dict(), tmp_path / "energy.pt")
+    restored = ebm.MLPEnergy(2, hidden=8, depth=2, device="cpu")
+    restored.load_state_dict(torch.load(tmp_path / "energy.pt", weights_only=True))
+    x = torch.randn(5, 2)
+    assert torch.equal(restored(x), energy(x))

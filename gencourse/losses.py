@@ -1,0 +1,362 @@
+r"""Losses L(P, P′) between distributions, in the lecture's two families.
+
+**Strong form** (needs densities): the negative log-likelihood, which is
+KL(P̂_n ‖ P_θ) up to a constant, and the KL and Jensen–Shannon divergences.
+
+**Weak form**: L(P, P′) = sup_{f ∈ F} (E_P f − E_{P′} f), which only needs samples:
+
+* F = low-order monomials: :func:`moment_distance`;
+* ‖f‖_∞ ≤ 1: total variation, :func:`total_variation` (for probability vectors, e.g.
+  histograms; the sup equals 2 TV with the convention TV = ½ Σ|p − q|);
+* ‖f‖_Lip ≤ 1: Wasserstein-1, exactly by optimal transport (:func:`wasserstein`, POT's network
+  simplex), in 1D by quantiles (:func:`wasserstein_1d`), approximately by random 1D projections
+  (:func:`sliced_wasserstein`);
+* the unit ball of an RKHS: the maximum mean discrepancy :func:`mmd2`.
+
+Samples are tensors of shape ``(n, d)``; weights, where accepted, are probability vectors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from .config import device as default_device
+from .config import progress_bar
+
+__all__ = [
+    "KERNELS",
+    "LipschitzCritic",
+    "gradient_penalty",
+    "js_divergence",
+    "kl_divergence",
+    "median_heuristic",
+    "mmd2",
+    "moment_distance",
+    "neural_distance",
+    "nll",
+    "sliced_wasserstein",
+    "total_variation",
+    "wasserstein",
+    "wasserstein_1d",
+]
+
+
+# ------------------------------------------------------------------------------ strong form
+
+
+def nll(log_prob: torch.Tensor) -> torch.Tensor:
+    r"""Mean negative log-likelihood −(1/n) Σ log P_θ(x_i) = KL(P̂_n ‖ P_θ) − const (slides, (3))."""
+    if not isinstance(log_prob, torch.Tensor) or log_prob.ndim != 1 or log_prob.numel() == 0:
+        raise ValueError("log_prob must be a non-empty tensor of shape (n,)")
+    if bool(torch.isnan(log_prob).any()):
+        raise ValueError("log_prob contains NaN")
+    return -log_prob.mean()
+
+
+def _probability_vector(p, name: str) -> torch.Tensor:
+    p = torch.as_tensor(p, dtype=torch.float64)
+    if p.ndim != 1 or p.numel() == 0:
+        raise ValueError(f"{name} must be a non-empty vector of probabilities")
+    if not bool(torch.isfinite(p).all()) or bool((p < 0).any()):
+        raise ValueError(f"{name} must be finite and >= 0")
+    if abs(float(p.sum()) - 1) > 1e-6:
+        raise ValueError(f"{name} must sum to 1, got {float(p.sum()):.6g}")
+    return p
+
+
+def kl_divergence(p, q) -> float:
+    """KL(p ‖ q) = Σ p_i log(p_i / q_i) for probability vectors (``inf`` where q_i = 0 < p_i)."""
+    p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
+    support = p > 0
+    if bool((q[support] == 0).any()):
+        return math.inf
+    return float((p[support] * torch.log(p[support] / q[support])).sum())
+
+
+def js_divergence(p, q) -> float:
+    """JS(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2; between 0 and log 2 (disjoint supports)."""
+    p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
+    m = (p + q) / 2
+    return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+
+
+def total_variation(p, q) -> float:
+    """TV(p, q) = ½ Σ |p_i − q_i| = sup over events |P(A) − Q(A)|, for probability vectors.
+
+    In the weak form sup_{‖f‖_∞ ≤ 1} (E_p f − E_q f) = Σ |p_i − q_i| = 2 TV: the two differ by the
+    factor 2 of the convention.
+    """
+    p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
+    return 0.5 * float((p - q).abs().sum())
+
+
+# -------------------------------------------------------------------------------- weak form
+
+
+def _pair(x, y, name_x="x", name_y="y") -> tuple[torch.Tensor, torch.Tensor]:
+    x = as_points(x, name_x)
+    y = as_points(y, name_y, dim=x.shape[1])
+    if x.device != y.device:
+        raise ValueError(f"{name_x} and {name_y} must be on the same device, got {x.device} and {y.device}")
+    return x, y
+
+
+def moment_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    r"""‖mean(x) − mean(y)‖ + ‖Cov(x) − Cov(y)‖_F: the weak loss with F = {x_i, x_i x_j}.
+
+    Zero whenever the first two moments agree, however different the distributions.
+    """
+    x, y = _pair(x, y)
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError("x and y need at least 2 points each for a covariance")
+    x, y = x.double(), y.double()
+    mean = float((x.mean(0) - y.mean(0)).norm())
+    cov = float((torch.cov(x.T).reshape(x.shape[1], -1) - torch.cov(y.T).reshape(y.shape[1], -1)).norm())
+    return mean + cov
+
+
+def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -> float:
+    """Median of the pairwise distances within the pooled sample (a common RBF bandwidth)."""
+    x, y = _pair(x, y)
+    z = torch.cat([x, y]).double()
+    if z.shape[0] > max_points:
+        z = z[torch.randperm(z.shape[0], generator=torch.Generator().manual_seed(0))[:max_points].to(z.device)]
+    d = torch.pdist(z)
+    if d.numel() == 0 or float(d.median()) == 0:
+        raise ValueError("the median heuristic needs at least two distinct points")
+    return float(d.median())
+
+
+def _rbf(sq, h):
+    return torch.exp(-sq / (2 * h * h))
+
+
+def _laplacian(sq, h):
+    return torch.exp(-torch.sqrt(sq.clamp(min=0)) / h)
+
+
+def _imq(sq, h):
+    return (1 + sq / (h * h)).rsqrt()
+
+
+KERNELS = {"rbf": _rbf, "laplacian": _laplacian, "imq": _imq}
+
+
+def mmd2(
+    x: torch.Tensor, y: torch.Tensor, *, kernel: str = "rbf", bandwidth: float | str = "median", unbiased: bool = True
+) -> torch.Tensor:
+    r"""Squared maximum mean discrepancy MMD²(P, Q) = ‖μ_P − μ_Q‖²_H for kernel k.
+
+    MMD²= E k(x, x′) + E k(y, y′) − 2 E k(x, y). The unbiased estimator (U-statistic) leaves out
+    the diagonal terms k(x_i, x_i) and can be negative; the biased one (V-statistic) keeps them
+    and is always ≥ 0. Differentiable in x and y, so usable as a training loss.
+    ``bandwidth`` is a positive number or ``"median"`` (:func:`median_heuristic`).
+    """
+    x, y = _pair(x, y)
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {kernel!r}")
+    if bandwidth == "median":
+        h = median_heuristic(x.detach(), y.detach())
+    elif isinstance(bandwidth, str):
+        raise ValueError(f"bandwidth must be a positive number or 'median', got {bandwidth!r}")
+    else:
+        h = check_positive_float(bandwidth, "bandwidth")
+    n, m = x.shape[0], y.shape[0]
+    if unbiased and (n < 2 or m < 2):
+        raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
+    k = KERNELS[kernel]
+    kxx, kyy, kxy = (k(torch.cdist(a, b).square(), h) for a, b in ((x, x), (y, y), (x, y)))
+    if unbiased:
+        xx = (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1))
+        yy = (kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1))
+    else:
+        xx, yy = kxx.mean(), kyy.mean()
+    return xx + yy - 2 * kxy.mean()
+
+
+def _weights(w, n: int, name: str) -> np.ndarray:
+    if w is None:
+        return np.full(n, 1.0 / n)
+    w = _probability_vector(w, name)
+    if w.numel() != n:
+        raise ValueError(f"{name} must have {n} entries, one per point, got {w.numel()}")
+    return w.numpy()
+
+
+def wasserstein(x: torch.Tensor, y: torch.Tensor, *, p: int = 2, a=None, b=None) -> float:
+    r"""Exact W_p between the empirical measures Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (uniform by default).
+
+    W_p^p = min_{π ∈ Π(a, b)} Σ π_ij ‖x_i − y_j‖^p, a linear program solved exactly by POT's network
+    simplex (:func:`ot.emd2`) in float64. Returns W_p (the p-th root). Not differentiable.
+    """
+    import ot
+
+    x, y = _pair(x, y)
+    p = check_positive_int(p, "p")
+    a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
+    cost = torch.cdist(x.double(), y.double()).pow(p).cpu().numpy()
+    value = float(ot.emd2(a_w, b_w, cost, numItermax=10_000_000))
+    return max(value, 0.0) ** (1.0 / p)
+
+
+def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=None) -> float:
+    r"""W_p on the real line by quantile functions: W_p^p = ∫_0^1 |F_x^{-1}(t) − F_y^{-1}(t)|^p dt.
+
+    ``x`` and ``y`` are ``(n, 1)`` or ``(n,)``; optional weights. Exact for empirical measures:
+    the quantile functions are step functions, integrated between the merged breakpoints.
+    """
+    x = x.reshape(-1, 1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x
+    y = y.reshape(-1, 1) if isinstance(y, torch.Tensor) and y.ndim == 1 else y
+    x, y = _pair(x, y)
+    if x.shape[1] != 1:
+        raise ValueError(f"wasserstein_1d needs one-dimensional samples, got dimension {x.shape[1]}")
+    p = check_positive_int(p, "p")
+    xs, xi = torch.sort(x[:, 0].double().cpu())
+    ys, yi = torch.sort(y[:, 0].double().cpu())
+    wa = torch.from_numpy(_weights(a, x.shape[0], "a"))[xi]
+    wb = torch.from_numpy(_weights(b, y.shape[0], "b"))[yi]
+    ca, cb = torch.cumsum(wa, 0), torch.cumsum(wb, 0)
+    ca[-1] = cb[-1] = 1.0
+    t = torch.unique(torch.cat([torch.zeros(1, dtype=torch.float64), ca, cb]))  # breakpoints in [0, 1]
+    mid = (t[:-1] + t[1:]) / 2
+    qa = xs[torch.searchsorted(ca, mid).clamp(max=xs.numel() - 1)]
+    qb = ys[torch.searchsorted(cb, mid).clamp(max=ys.numel() - 1)]
+    return float(((qa - qb).abs().pow(p) * (t[1:] - t[:-1])).sum()) ** (1.0 / p)
+
+
+def sliced_wasserstein(
+    x: torch.Tensor, y: torch.Tensor, *, p: int = 2, n_projections: int = 200, seed: int | None = 0
+) -> torch.Tensor:
+    r"""Sliced W_p: (E_θ W_p^p(θᵀx, θᵀy))^{1/p} over random directions θ on the unit sphere.
+
+    Needs equal sample sizes (sorted projections are matched); differentiable in x and y.
+    """
+    x, y = _pair(x, y)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"sliced_wasserstein needs equal sample sizes, got {x.shape[0]} and {y.shape[0]}")
+    p = check_positive_int(p, "p")
+    n_projections = check_positive_int(n_projections, "n_projections")
+    theta = torch.randn(x.shape[1], n_projections, generator=make_generator(seed)).to(x.device, x.dtype)
+    theta = theta / theta.norm(dim=0, keepdim=True)
+    px, _ = torch.sort(x @ theta, dim=0)
+    py, _ = torch.sort(y @ theta, dim=0)
+    return (px - py).abs().pow(p).mean().pow(1.0 / p)
+
+
+# --------------------------------------------------------------------------- neural critics
+
+
+class LipschitzCritic(torch.nn.Module):
+    r"""An MLP test function f_w: R^d → R, kept (approximately) 1-Lipschitz by ``constraint``:
+
+    * ``"gp"``: no constraint on the weights; the training objective adds the gradient penalty
+      λ E[(‖∇_x f(x̂)‖ − 1)²] at random interpolates x̂ (Gulrajani et al. 2017);
+    * ``"spectral"``: every linear layer is divided by its largest singular value
+      (``torch.nn.utils.parametrizations.spectral_norm``, Miyato et al. 2018); with 1-Lipschitz
+      activations the whole network is then 1-Lipschitz;
+    * ``"clip"``: weights are clipped to [−δ, δ] after each step (the original WGAN).
+    """
+
+    def __init__(
+        self, dim: int, hidden: int = 64, depth: int = 2, constraint: str = "gp", clip: float = 0.01, device=None
+    ) -> None:
+        super().__init__()
+
+        if constraint not in ("gp", "spectral", "clip"):
+            raise ValueError(f"constraint must be 'gp', 'spectral' or 'clip', got {constraint!r}")
+        self.constraint = constraint
+        self.clip = check_positive_float(clip, "clip")
+        dims = [check_positive_int(dim, "dim")] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth") + [1]
+        layers: list[torch.nn.Module] = []
+        for i, (a, b) in enumerate(zip(dims, dims[1:])):
+            linear = torch.nn.Linear(a, b)
+            if constraint == "spectral":
+                linear = torch.nn.utils.parametrizations.spectral_norm(linear)
+            layers.append(linear)
+            if i < len(dims) - 2:
+                layers.append(torch.nn.LeakyReLU(0.2))  # 1-Lipschitz
+        self.net = torch.nn.Sequential(*layers)
+        self.to(default_device() if device is None else device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+    @torch.no_grad()
+    def clip_weights(self) -> None:
+        """Clip every parameter to [−δ, δ] (used after each step when constraint='clip')."""
+        for parameter in self.parameters():
+            parameter.clamp_(-self.clip, self.clip)
+
+
+def gradient_penalty(
+    critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    r"""E[(‖∇_x f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, t ~ U[0, 1] per pair (same batch sizes)."""
+    real, fake = _pair(real, fake, "real", "fake")
+    if real.shape[0] != fake.shape[0]:
+        raise ValueError(f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}")
+    t = torch.rand(real.shape[0], 1, generator=generator).to(real.device, real.dtype)
+    x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return (grad.norm(dim=1) - 1).square().mean()
+
+
+def neural_distance(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    critic: LipschitzCritic | None = None,
+    steps: int = 1000,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    penalty: float = 10.0,
+    seed: int | None = 0,
+    progress: bool = False,
+) -> tuple[float, LipschitzCritic, list[float]]:
+    r"""Weak loss sup_f (E_x f − E_y f) over a neural critic family, by gradient ascent.
+
+    Trains ``critic`` (default: a gradient-penalty :class:`LipschitzCritic`) on minibatches and
+    returns ``(E_x f − E_y f on all the samples, critic, history of the minibatch objective)``.
+    With a 1-Lipschitz critic (``constraint="spectral"``) the value is a lower bound of the W_1
+    distance between the two empirical measures. The gradient penalty enforces the constraint
+    only softly (gradient norms near 1, not at most 1), so its value can exceed W_1 somewhat.
+    Stops with a clear error if the objective becomes non-finite.
+    """
+    
+    x, y = _pair(x, y)
+    steps, batch_size = check_positive_int(steps, "steps"), check_positive_int(batch_size, "batch_size")
+    lr = check_positive_float(lr, "lr")
+    critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
+    if not isinstance(critic, LipschitzCritic):
+        raise TypeError(f"critic must be a LipschitzCritic, got {type(critic).__name__}")
+    generator = make_generator(seed)
+    optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
+    history: list[float] = []
+    for step in progress_bar(range(steps), desc="critic", enabled=progress, leave=False):
+        bx = x[torch.randint(0, x.shape[0], (batch_size,), generator=generator).to(x.device)]
+        by = y[torch.randint(0, y.shape[0], (batch_size,), generator=generator).to(y.device)]
+        gap = critic(bx).mean() - critic(by).mean()
+        loss = -gap
+        if critic.constraint == "gp":
+            loss = loss + penalty * gradient_penalty(critic, bx, by, generator)
+        if not torch.isfinite(loss):
+            raise RuntimeError(f"non-finite critic objective at step {step}: lower lr or check the inputs")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if critic.constraint == "clip":
+            critic.clip_weights()
+        history.append(float(gap.detach()))
+    with torch.no_grad():
+        value = float(critic(x).mean() - critic(y).mean())
+    return value, critic, history

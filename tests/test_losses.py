@@ -1,0 +1,222 @@
+import math
+
+import numpy as np
+import ot
+import pytest
+import torch
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from gencourse import data, losses
+
+
+def randn(n, d, seed):
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).float()
+
+
+# ------------------------------------------------------------------------------ Wasserstein
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_w1d_equals_the_sorted_sample_formula_and_pot(p):
+    x, y = randn(500, 1, 0), randn(500, 1, 1) * 2 + 1
+    sorted_formula = float((torch.sort(x[:, 0].double()).values - torch.sort(y[:, 0].double()).values).abs().pow(p).mean()) ** (1 / p)
+    pot_1d = float(ot.wasserstein_1d(x[:, 0].double().numpy(), y[:, 0].double().numpy(), p=p)) ** (1 / p)
+    assert losses.wasserstein_1d(x, y, p=p) == pytest.approx(sorted_formula, rel=1e-10)
+    assert losses.wasserstein(x, y, p=p) == pytest.approx(sorted_formula, rel=1e-9)
+    assert losses.wasserstein_1d(x, y, p=p) == pytest.approx(pot_1d, rel=1e-6)
+
+
+def test_wasserstein_with_unequal_sizes_and_weights_matches_pot():
+    x, y = randn(40, 3, 2), randn(25, 3, 3) + 0.5
+    a = torch.rand(40, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    a /= a.sum()
+    cost = ot.dist(x.double().numpy(), y.double().numpy(), metric="sqeuclidean")
+    reference = math.sqrt(ot.emd2(a.numpy(), np.full(25, 1 / 25), cost))
+    assert losses.wasserstein(x, y, p=2, a=a) == pytest.approx(reference, rel=1e-9)
+    x1, y1 = x[:, :1], y[:, :1]
+    assert losses.wasserstein_1d(x1, y1, p=1, a=a) == pytest.approx(losses.wasserstein(x1, y1, p=1, a=a), rel=1e-9)
+
+
+def test_w2_between_gaussian_samples_approaches_the_closed_form():
+    # W2² between N(m1, s1² I) and N(m2, s2² I) in d dims: ‖m1 − m2‖² + d (s1 − s2)²
+    d = 2
+    x = randn(2000, d, 5)
+    y = randn(2000, d, 6) * 1.5 + torch.tensor([1.0, -1.0])
+    exact = math.sqrt(2.0 + d * 0.5**2)
+    assert losses.wasserstein(x, y, p=2) == pytest.approx(exact, rel=0.05)
+
+
+def test_wasserstein_is_a_metric_on_samples():
+    x, y, z = randn(60, 2, 7), randn(60, 2, 8) + 1, randn(60, 2, 9) - 1
+    w = lambda a, b: losses.wasserstein(a, b, p=1)  # noqa: E731
+    assert w(x, x) == pytest.approx(0.0, abs=1e-12)
+    assert w(x, y) == pytest.approx(w(y, x), rel=1e-12)
+    assert w(x, z) <= w(x, y) + w(y, z) + 1e-12
+
+
+def test_sliced_wasserstein_is_exact_in_1d_and_below_w2():
+    x, y = randn(400, 1, 10), randn(400, 1, 11) + 2
+    assert float(losses.sliced_wasserstein(x, y, p=2, n_projections=3)) == pytest.approx(losses.wasserstein_1d(x, y, p=2), rel=1e-5)
+    x2, y2 = randn(300, 5, 12), randn(300, 5, 13) + 0.7
+    assert float(losses.sliced_wasserstein(x2, y2, p=2)) <= losses.wasserstein(x2, y2, p=2)
+
+
+# ------------------------------------------------------------------------------------- MMD
+
+
+def test_unbiased_mmd_averages_to_the_population_value_and_can_be_negative():
+    # For an RBF kernel of width h and P = N(0, 1), Q = N(δ, 1) in 1D:
+    # E k(x, x') = h / sqrt(h² + 2) and E k(x, y) = h / sqrt(h² + 2) · exp(−δ² / (2 (h² + 2)))
+    h, delta = 1.0, 0.5
+    c = h / math.sqrt(h * h + 2)
+    population = 2 * c - 2 * c * math.exp(-delta**2 / (2 * (h * h + 2)))
+    g = torch.Generator().manual_seed(14)
+    draws = [
+        float(losses.mmd2(torch.randn(50, 1, generator=g), torch.randn(50, 1, generator=g) + delta, bandwidth=h))
+        for _ in range(400)
+    ]
+    assert np.mean(draws) == pytest.approx(population, abs=0.006)
+    null = [float(losses.mmd2(torch.randn(30, 1, generator=g), torch.randn(30, 1, generator=g), bandwidth=h)) for _ in range(50)]
+    assert min(null) < 0 and abs(np.mean(null)) < 0.01
+    biased = [float(losses.mmd2(torch.randn(30, 1, generator=g), torch.randn(30, 1, generator=g), bandwidth=h, unbiased=False)) for _ in range(50)]
+    assert min(biased) >= 0
+
+
+def test_mmd_of_identical_samples_is_zero_and_symmetric():
+    x, y = randn(100, 3, 15), randn(80, 3, 16) + 1
+    for kernel in losses.KERNELS:
+        assert float(losses.mmd2(x, x, kernel=kernel, bandwidth=1.0, unbiased=False)) == pytest.approx(0.0, abs=1e-6)
+        assert float(losses.mmd2(x, y, kernel=kernel)) == pytest.approx(float(losses.mmd2(y, x, kernel=kernel)), rel=1e-5)
+
+
+def test_median_heuristic_is_the_median_pairwise_distance():
+    x, y = randn(30, 2, 17), randn(20, 2, 18)
+    z = torch.cat([x, y]).double().numpy()
+    reference = np.median([np.linalg.norm(z[i] - z[j]) for i in range(50) for j in range(i + 1, 50)])
+    assert losses.median_heuristic(x, y) == pytest.approx(reference, rel=1e-6)
+
+
+def test_mmd_is_differentiable():
+    x = randn(20, 2, 19).requires_grad_(True)
+    losses.mmd2(x, randn(20, 2, 20) + 1).backward()
+    assert x.grad is not None and bool(torch.isfinite(x.grad).all())
+
+
+# ------------------------------------------------------------------------- divergences, etc.
+
+
+def test_js_kl_tv_against_scipy():
+    p = torch.tensor([0.1, 0.4, 0.5])
+    q = torch.tensor([0.3, 0.3, 0.4])
+    assert losses.kl_divergence(p, q) == pytest.approx(stats.entropy(p.numpy(), q.numpy()), rel=1e-6)
+    assert losses.js_divergence(p, q) == pytest.approx(jensenshannon(p.numpy(), q.numpy()) ** 2, rel=1e-6)
+    assert losses.total_variation(p, q) == pytest.approx(0.2)
+
+
+def test_js_of_disjoint_supports_is_log_2_and_kl_is_infinite():
+    p, q = torch.tensor([0.5, 0.5, 0.0, 0.0]), torch.tensor([0.0, 0.0, 0.3, 0.7])
+    assert losses.js_divergence(p, q) == pytest.approx(math.log(2))
+    assert losses.kl_divergence(p, q) == math.inf
+    assert losses.total_variation(p, q) == pytest.approx(1.0)
+
+
+def test_moment_distance_is_blind_to_distributions_with_equal_moments():
+    # a standard Gaussian and a uniform law with the same mean and variance (U[−√3, √3])
+    g = torch.Generator().manual_seed(21)
+    gauss = torch.randn(200_000, 1, generator=g)
+    uniform = (torch.rand(200_000, 1, generator=g) * 2 - 1) * math.sqrt(3)
+    assert losses.moment_distance(gauss, uniform) < 0.02
+    assert losses.wasserstein_1d(gauss, uniform) > 0.05
+
+
+def test_nll_is_the_mean_negative_log_likelihood():
+    ring = data.ring(std=0.1)
+    x = ring.sample(100, seed=0, device="cpu")
+    assert float(losses.nll(ring.log_prob(x))) == pytest.approx(-float(ring.log_prob(x).mean()))
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 3)), ValueError, "2 columns"),
+        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.2, 0.2])), ValueError, "sum to 1"),
+        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.5])), ValueError, "3 entries"),
+        (lambda: losses.wasserstein(torch.zeros(0, 2), torch.zeros(3, 2)), ValueError, "at least 1"),
+        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), p=0), ValueError, "p"),
+        (lambda: losses.wasserstein_1d(torch.zeros(3, 2), torch.zeros(3, 2)), ValueError, "one-dimensional"),
+        (lambda: losses.mmd2(torch.zeros(3, 2), torch.zeros(3, 2), bandwidth=-1.0), ValueError, "bandwidth"),
+        (lambda: losses.mmd2(torch.randn(3, 2), torch.randn(3, 2), kernel="cosine"), ValueError, "kernel"),
+        (lambda: losses.mmd2(torch.randn(1, 2), torch.randn(3, 2)), ValueError, "at least 2"),
+        (lambda: losses.mmd2(torch.randn(3, 2), torch.full((3, 2), float("nan"))), ValueError, "finite"),
+        (lambda: losses.sliced_wasserstein(torch.randn(3, 2), torch.randn(4, 2)), ValueError, "equal sample sizes"),
+        (lambda: losses.kl_divergence([0.5, 0.5], [1.0]), ValueError, "same length"),
+        (lambda: losses.js_divergence([0.5, 0.6], [0.5, 0.5]), ValueError, "sum to 1"),
+        (lambda: losses.total_variation([-0.5, 1.5], [0.5, 0.5]), ValueError, ">= 0"),
+        (lambda: losses.moment_distance(torch.randn(1, 2), torch.randn(5, 2)), ValueError, "at least 2"),
+        (lambda: losses.nll(torch.zeros(0)), ValueError, "non-empty"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------- neural critics
+
+
+def test_gradient_penalty_of_a_linear_critic_is_the_hand_computed_value():
+    critic = losses.LipschitzCritic(3, depth=1, constraint="gp", device="cpu")
+    # make the critic linear: f(x) = w·x + c, whose gradient is w everywhere
+    with torch.no_grad():
+        critic.net[0].weight.zero_()
+        critic.net[0].weight[0] = torch.tensor([3.0, 0.0, 4.0])
+        critic.net[0].bias.zero_()
+        critic.net[2].weight.zero_()
+        critic.net[2].weight[0, 0] = 1.0
+    x = torch.rand(10, 3) + 1  # positive pre-activations: the LeakyReLU is the identity there
+    assert float(losses.gradient_penalty(critic, x, x + 0.5).detach()) == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)
+
+
+def test_spectral_normalisation_bounds_every_layer():
+    critic = losses.LipschitzCritic(2, constraint="spectral", device="cpu")
+    critic(torch.randn(64, 2))  # power iterations run in training mode
+    for _ in range(30):
+        critic(torch.randn(64, 2))
+    critic.eval()
+    for layer in critic.net:
+        if isinstance(layer, torch.nn.Linear):
+            assert float(torch.linalg.matrix_norm(layer.weight.detach(), ord=2)) <= 1.0 + 1e-3
+
+
+def test_clipping_keeps_every_weight_in_range():
+    x, y = randn(200, 2, 22), randn(200, 2, 23) + 1
+    _, critic, _ = losses.neural_distance(x, y, critic=losses.LipschitzCritic(2, constraint="clip", clip=0.05, device="cpu"), steps=20)
+    delta = float(torch.tensor(0.05))  # 0.05 as stored in float32
+    assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= delta
+
+
+def test_a_spectrally_normalised_critic_approaches_w1_from_below():
+    x, y = randn(2000, 1, 24), randn(2000, 1, 25) + 2.0
+    exact = losses.wasserstein_1d(x, y, p=1)
+    critic = losses.LipschitzCritic(1, constraint="spectral", device="cpu")
+    value, _, _ = losses.neural_distance(x, y, critic=critic, steps=600, lr=3e-3, seed=1)
+    assert 0.85 * exact < value <= 1.01 * exact
+
+
+def test_a_gradient_penalty_critic_lands_near_w1():
+    x, y = randn(2000, 1, 24), randn(2000, 1, 25) + 2.0
+    exact = losses.wasserstein_1d(x, y, p=1)
+    value, _, _ = losses.neural_distance(x, y, steps=600, seed=1)
+    assert abs(value / exact - 1) < 0.15  # soft constraint: close, on either side
+
+
+class _ExplodingCritic(losses.LipschitzCritic):
+    def forward(self, x):
+        return super().forward(x) * float("inf")
+
+
+def test_a_non_finite_critic_objective_stops_with_a_clear_message():
+    x = randn(10, 2, 26)
+    with pytest.raises(RuntimeError, match="non-finite critic objective at step 0"):
+        losses.neural_distance(x, x + 1, critic=_ExplodingCritic(2, device="cpu"), steps=5, batch_size=4)
