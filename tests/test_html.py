@@ -71,7 +71,8 @@ def test_no_page_shows_an_error_or_a_warning(path):
     assert "Traceback (most recent call last)" not in text
     # myst-nb renders a cell's exception as an output of class "traceback", and anything written
     # to stderr (warnings, text progress bars) as "stderr": readers should see neither.
-    assert not {"traceback", "stderr"} & set(page.classes), "an error or stderr output was rendered"
+    found = {"traceback", "stderr"} & set(page.classes)
+    assert not found, f"{path.name} renders an output of class {sorted(found)}"
 
 
 @pytest.mark.parametrize("path", pages(), ids=lambda p: p.name)
