@@ -1,7 +1,9 @@
 r"""Losses L(P, P′) between distributions, in the lecture's two families.
 
 **Strong form** (needs densities): the negative log-likelihood, which is
-KL(P̂_n ‖ P_θ) up to a constant, and the KL and Jensen–Shannon divergences.
+KL(P̂_n ‖ P_θ) up to a constant, and the KL and Jensen–Shannon divergences, between probability
+vectors (:func:`kl_divergence`, :func:`js_divergence`) or, by Monte Carlo, between
+distributions with known densities (:func:`kl_monte_carlo`, :func:`js_monte_carlo`).
 
 **Weak form**: L(P, P′) = sup_{f ∈ F} (E_P f − E_{P′} f), which only needs samples:
 
@@ -32,7 +34,9 @@ __all__ = [
     "LipschitzCritic",
     "gradient_penalty",
     "js_divergence",
+    "js_monte_carlo",
     "kl_divergence",
+    "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
     "moment_distance",
@@ -86,6 +90,42 @@ def js_divergence(p, q) -> float:
         raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
     m = (p + q) / 2
     return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+
+
+def _log_densities(*tensors: torch.Tensor, names: tuple[str, ...]) -> list[torch.Tensor]:
+    out = []
+    for t, name in zip(tensors, names):
+        if not isinstance(t, torch.Tensor) or t.ndim != 1 or t.numel() == 0:
+            raise ValueError(f"{name} must be a non-empty tensor of shape (n,)")
+        if bool(torch.isnan(t).any()):
+            raise ValueError(f"{name} contains NaN")
+        out.append(t.double())
+    return out
+
+
+def kl_monte_carlo(log_p: torch.Tensor, log_q: torch.Tensor) -> float:
+    r"""KL(P ‖ Q) = E_{x∼P}[log p(x) − log q(x)] for known densities, from draws x_i ∼ P.
+
+    ``log_p`` and ``log_q`` are both densities evaluated at the same draws of P, shape ``(n,)``.
+    """
+    log_p, log_q = _log_densities(log_p, log_q, names=("log_p", "log_q"))
+    if log_p.shape != log_q.shape:
+        raise ValueError("log_p and log_q must be evaluated at the same points")
+    return float((log_p - log_q).mean())
+
+
+def js_monte_carlo(log_p_x: torch.Tensor, log_q_x: torch.Tensor, log_p_y: torch.Tensor, log_q_y: torch.Tensor) -> float:
+    r"""JS(P, Q) for known densities, from draws x_i ∼ P and y_j ∼ Q:
+
+    ½ E_P[log 2p/(p + q)] + ½ E_Q[log 2q/(p + q)], with p, q evaluated at the x's and the y's.
+    """
+    lpx, lqx, lpy, lqy = _log_densities(log_p_x, log_q_x, log_p_y, log_q_y, names=("log_p_x", "log_q_x", "log_p_y", "log_q_y"))
+    if lpx.shape != lqx.shape or lpy.shape != lqy.shape:
+        raise ValueError("each pair of log-densities must be evaluated at the same points")
+    log2 = math.log(2)
+    term_p = (log2 + lpx - torch.logaddexp(lpx, lqx)).mean()
+    term_q = (log2 + lqy - torch.logaddexp(lpy, lqy)).mean()
+    return float(0.5 * (term_p + term_q))
 
 
 def total_variation(p, q) -> float:

@@ -6,5 +6,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full} GENCOURSE_PROGRESS=${GENCOURSE_PROGRESS:-0}
 rm -rf _build/html _build/jupyter_execute _build/.doctrees
-jupyter-book build . --warningiserror --nitpick --keep-going
+timeout --kill-after=30 5400 jupyter-book build . --warningiserror --nitpick --keep-going
 echo "book built into $root/_build/html (budget: $GENCOURSE_BUDGET)"

@@ -17,11 +17,12 @@ echo "== 2/4 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)
 trap 'rm -rf "$nbdir"' EXIT
 python scripts/notebooks.py nbval "$nbdir" >/dev/null
-python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$nbdir"
+# hard wall-clock limits: a hung kernel must fail the run, not stall it
+timeout --kill-after=30 1200 python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$nbdir"
 
 echo "== 3/4 book build, quick budget"
 rm -rf _build/html _build/jupyter_execute _build/.doctrees
-jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+timeout --kill-after=30 1200 jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 
 echo "== 4/4 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py

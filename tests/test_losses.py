@@ -121,6 +121,26 @@ def test_js_of_disjoint_supports_is_log_2_and_kl_is_infinite():
     assert losses.total_variation(p, q) == pytest.approx(1.0)
 
 
+def test_monte_carlo_kl_and_js_match_closed_forms_and_the_discrete_versions():
+    # KL(N(0, 1) ‖ N(1, 2²)) = log 2 + (1 + 1)/8 − 1/2 in closed form
+    p = data.GaussianMixture(torch.zeros(1, 1), 1.0)
+    q = data.GaussianMixture(torch.ones(1, 1), 2.0)
+    x, y = p.sample(200_000, seed=0, device="cpu"), q.sample(200_000, seed=1, device="cpu")
+    exact = math.log(2) + 2 / 8 - 0.5
+    assert losses.kl_monte_carlo(p.log_prob(x), q.log_prob(x)) == pytest.approx(exact, abs=0.01)
+    # JS of two far-apart laws is log 2; of a law with itself, 0
+    far = data.GaussianMixture(torch.full((1, 1), 50.0), 1.0)
+    z = far.sample(1000, seed=2, device="cpu")
+    assert losses.js_monte_carlo(p.log_prob(x[:1000]), far.log_prob(x[:1000]), p.log_prob(z), far.log_prob(z)) == pytest.approx(math.log(2))
+    assert losses.js_monte_carlo(p.log_prob(x), p.log_prob(x), p.log_prob(y), p.log_prob(y)) == pytest.approx(0.0, abs=1e-12)
+    # on a finite set, the Monte Carlo JS converges to the discrete one
+    a, b = torch.tensor([0.2, 0.5, 0.3]), torch.tensor([0.6, 0.1, 0.3])
+    g = torch.Generator().manual_seed(3)
+    i, j = torch.multinomial(a, 200_000, True, generator=g), torch.multinomial(b, 200_000, True, generator=g)
+    mc = losses.js_monte_carlo(a.log()[i], b.log()[i], a.log()[j], b.log()[j])
+    assert mc == pytest.approx(losses.js_divergence(a, b), abs=0.005)
+
+
 def test_moment_distance_is_blind_to_distributions_with_equal_moments():
     # a standard Gaussian and a uniform law with the same mean and variance (U[−√3, √3])
     g = torch.Generator().manual_seed(21)
@@ -155,6 +175,8 @@ def test_nll_is_the_mean_negative_log_likelihood():
         (lambda: losses.total_variation([-0.5, 1.5], [0.5, 0.5]), ValueError, ">= 0"),
         (lambda: losses.moment_distance(torch.randn(1, 2), torch.randn(5, 2)), ValueError, "at least 2"),
         (lambda: losses.nll(torch.zeros(0)), ValueError, "non-empty"),
+        (lambda: losses.kl_monte_carlo(torch.zeros(3), torch.zeros(4)), ValueError, "same points"),
+        (lambda: losses.js_monte_carlo(torch.zeros(3), torch.zeros(3), torch.zeros(2), torch.tensor([float("nan")] * 2)), ValueError, "NaN"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, match):
