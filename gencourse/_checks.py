@@ -18,6 +18,7 @@ __all__ = [
     "check_positive_int",
     "check_same_device",
     "make_generator",
+    "module_device",
 ]
 
 
@@ -81,6 +82,15 @@ def check_positive_float(value: float, name: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
+
+
+def module_device(module: torch.nn.Module) -> torch.device:
+    """The device of a module's first parameter or buffer (the CPU for a module with neither)."""
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")
 
 
 def make_generator(seed: int | None) -> torch.Generator | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
 from .config import progress_bar
 
@@ -47,10 +47,6 @@ class Energy(nn.Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.dim = check_positive_int(dim, "dim")
-
-    def log_unnormalized(self, x: torch.Tensor) -> torch.Tensor:
-        """−V(x) = log p(x) + log Z."""
-        return -self(x)
 
 
 class GaussianEnergy(Energy):
@@ -138,11 +134,6 @@ class MLPEnergy(Energy):
         return self.net(x).squeeze(-1) + self.confinement * x.square().sum(dim=-1)
 
 
-def _device_of(energy: nn.Module) -> torch.device:
-    tensors = list(energy.parameters()) + list(energy.buffers())
-    return tensors[0].device if tensors else torch.device("cpu")
-
-
 def _check_energy(energy: Energy) -> None:
     if not isinstance(energy, Energy):
         raise TypeError(f"energy must be a gencourse.ebm.Energy, got {type(energy).__name__}")
@@ -184,7 +175,7 @@ def partition_function(
         raise ValueError(f"bounds must be one (low, high) pair or {d} pairs with low < high")
     if resolution**d > 50_000_000:
         raise ValueError(f"resolution**d = {resolution}**{d} grid points is too many to evaluate")
-    device = _device_of(energy)
+    device = module_device(energy)
     axes = [lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution for lo, hi in b.tolist()]
     points = torch.cartesian_prod(*axes).reshape(-1, d).float().to(device)
     cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
@@ -318,7 +309,7 @@ def train_ebm(
     not exactly at equilibrium. Training stops with a clear error on a non-finite loss.
     """
     _check_energy(energy)
-    device = _device_of(energy)
+    device = module_device(energy)
     data = as_points(data, "data", dim=energy.dim, min_points=2).to(device)
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size")

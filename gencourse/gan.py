@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
 from .config import progress_bar
 from .losses import mmd2
@@ -47,8 +47,7 @@ class MLPGenerator(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         n = check_positive_int(n, "n")
-        device = next(self.parameters()).device
-        return self(torch.randn(n, self.latent_dim, generator=generator).to(device))
+        return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
 
 
 @dataclass
@@ -77,7 +76,7 @@ def train_moment_matching(
     """
     if not isinstance(generator, MLPGenerator):
         raise TypeError(f"generator must be an MLPGenerator, got {type(generator).__name__}")
-    device = next(generator.parameters()).device
+    device = module_device(generator)
     data = as_points(data, "data", dim=generator.dim, min_points=2).to(device)
     n_steps, batch_size = check_positive_int(n_steps, "n_steps"), check_positive_int(batch_size, "batch_size", minimum=2)
     lr = check_positive_float(lr, "lr")

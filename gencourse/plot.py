@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from ._checks import as_points, check_positive_int
+from ._checks import as_points, check_positive_int, module_device
 
 __all__ = ["density_heatmap", "grid_points", "image_grid", "scatter"]
 
@@ -67,8 +67,7 @@ def density_heatmap(
     points, _ = grid_points(bounds, resolution)
     if device is None:
         owner = getattr(log_prob, "__self__", None)
-        tensors = list(owner.parameters()) + list(owner.buffers()) if isinstance(owner, torch.nn.Module) else []
-        device = tensors[0].device if tensors else "cpu"
+        device = module_device(owner) if isinstance(owner, torch.nn.Module) else "cpu"
     values = log_prob(points.to(device)).detach().float().cpu()
     if values.shape != (points.shape[0],):
         raise ValueError(f"log_prob must return shape ({points.shape[0]},), got {tuple(values.shape)}")
