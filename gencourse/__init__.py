@@ -3,10 +3,11 @@
 
 Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.classical` (histogram, KDE, GMM), :mod:`gencourse.ebm` (energies, MCMC),
-:mod:`gencourse.losses` (strong and weak losses), :mod:`gencourse.plot`.
+:mod:`gencourse.flows` (normalizing flows), :mod:`gencourse.losses` (strong and weak losses),
+:mod:`gencourse.gan` (generators), :mod:`gencourse.plot`.
 """
 
-from . import classical, data, ebm, gan, losses, plot
+from . import classical, data, ebm, flows, gan, losses, plot
 from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "data",
     "device",
     "ebm",
+    "flows",
     "gan",
     "losses",
     "manual_seed",

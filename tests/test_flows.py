@@ -1,0 +1,241 @@
+import math
+
+import pytest
+import torch
+
+from gencourse import data, flows
+
+
+def _perturb(module: torch.nn.Module, seed: int = 0, std: float = 0.1) -> torch.nn.Module:
+    """Random parameters (the layers start at the identity), so the checks are not trivial."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(std * torch.randn(p.shape, generator=g))
+    return module.eval()
+
+
+def _layers(dim: int = 6) -> dict[str, flows.Bijector]:
+    return {
+        "additive": flows.AdditiveCoupling(flows.half_mask(dim)),
+        "affine": flows.AffineCoupling(flows.alternating_mask(dim, 1)),
+        "affine-unbounded": flows.AffineCoupling(flows.half_mask(dim, 2), scale_bound=None),
+        "scaling": flows.DiagonalScaling(dim),
+        "actnorm": flows.ActNorm(dim),
+        "permutation": flows.Permutation(dim, "random", seed=3),
+        "maf": flows.MaskedAutoregressive(dim),
+        "iaf": flows.MaskedAutoregressive(dim, inverse_autoregressive=True),
+        "nice": flows.nice(dim, 3, device="cpu"),
+        "real-nvp": flows.real_nvp(dim, 4, actnorm=True, device="cpu"),
+        "real-nvp-image": flows.real_nvp(dim, 4, image_shape=(2, 3), device="cpu"),
+        "maf-flow": flows.maf(dim, 3, device="cpu"),
+        "iaf-flow": flows.maf(dim, 2, inverse_autoregressive=True, device="cpu"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_layers()))
+def test_inverse_and_log_det_match_autograd(name):
+    layer = _perturb(_layers()[name])
+    z = torch.randn(64, 6, generator=torch.Generator().manual_seed(1))
+    x, log_det = layer(z)
+    z_back, log_det_inverse = layer.inverse(x)
+    assert torch.allclose(z_back, z, atol=1e-5)
+    reference = flows.autograd_log_abs_det(lambda t: layer(t)[0], z)  # slogdet of the full Jacobian
+    assert torch.allclose(log_det, reference, atol=1e-4)
+    assert torch.allclose(log_det_inverse, -log_det, atol=1e-5)
+    inverse_reference = flows.autograd_log_abs_det(lambda t: layer.inverse(t)[0], x)
+    assert torch.allclose(log_det_inverse, inverse_reference, atol=1e-4)
+
+
+def test_autograd_jacobian_matches_a_linear_map():
+    a = torch.tensor([[2.0, 1.0], [0.5, -3.0]])
+    jac = flows.autograd_jacobian(lambda z: z @ a.T, torch.randn(5, 2))
+    assert torch.allclose(jac, a.expand(5, 2, 2))
+    assert torch.allclose(flows.autograd_log_abs_det(lambda z: z @ a.T, torch.randn(3, 2)), torch.full((3,), math.log(6.5)))
+
+
+def test_pushforward_log_prob_of_an_affine_map_is_the_gaussian_density():
+    a = torch.tensor([[1.5, 0.0], [0.7, 0.4]], dtype=torch.float64)
+    b = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    x = torch.randn(20, 2, dtype=torch.float64)
+    log_p = flows.pushforward_log_prob(lambda y: torch.linalg.solve(a, (y - b).T).T, x)
+    reference = torch.distributions.MultivariateNormal(b, a @ a.T).log_prob(x)
+    assert torch.allclose(log_p, reference, atol=1e-10)
+
+
+def test_additive_coupling_preserves_volume():
+    layer = _perturb(flows.AdditiveCoupling(flows.half_mask(5), hidden=32), std=0.5)
+    z = torch.randn(32, 5)
+    x, log_det = layer(z)
+    assert torch.equal(log_det, torch.zeros(32))
+    assert torch.allclose(flows.autograd_log_abs_det(lambda t: layer(t)[0], z), torch.zeros(32), atol=1e-5)
+    assert torch.equal(x[:, :2], z[:, :2])  # the kept half is unchanged
+
+
+def test_affine_log_det_is_the_signed_sum_of_u():
+    layer = flows.AffineCoupling(flows.half_mask(4), scale_bound=None)
+    with torch.no_grad():
+        layer.net[-1].bias[:2] = -1.0  # u ≡ −1 on the two moved coordinates: a contraction
+    z = torch.randn(10, 4)
+    _, log_det = layer(z)
+    assert torch.allclose(log_det, torch.full((10,), -2.0))
+    assert torch.allclose(flows.autograd_log_abs_det(lambda t: layer(t)[0], z), log_det, atol=1e-5)
+
+
+def test_soft_clamp_bounds_the_log_scale():
+    u = torch.tensor([-100.0, -1e-3, 0.0, 2.0, 1e4])
+    clamped = flows.soft_clamp(u, 3.0)
+    assert bool((clamped.abs() <= 3.0).all()) and abs(float(clamped[1]) + 1e-3) < 1e-8 and float(clamped[3]) < 2.0
+    assert torch.equal(flows.soft_clamp(u, None), u)
+
+
+def test_masks():
+    assert flows.half_mask(5).tolist() == [True, True, False, False, False]
+    assert flows.half_mask(5, 3, flip=True).tolist() == [False, False, False, True, True]
+    assert flows.alternating_mask(4, 1).tolist() == [False, True, False, True]
+    board = flows.checkerboard_mask(8, 8, 0).reshape(8, 8)
+    assert int(board.sum()) == 32 and bool(board[0, 0]) and not bool(board[0, 1]) and not bool(board[1, 0])
+    assert torch.equal(flows.checkerboard_mask(8, 8, 1), ~flows.checkerboard_mask(8, 8, 0))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: flows.half_mask(1), "dim"),
+        (lambda: flows.half_mask(4, split=4), "split"),
+        (lambda: flows.half_mask(4, split=0), "split"),
+        (lambda: flows.alternating_mask(4, 2), "parity"),
+        (lambda: flows.checkerboard_mask(1, 1), "split"),
+        (lambda: flows.AffineCoupling(torch.tensor([1, 0, 1])), "torch.bool"),
+        (lambda: flows.AffineCoupling(torch.ones(4, dtype=torch.bool)), "between 1 and d-1"),
+        (lambda: flows.AffineCoupling(torch.ones(2, 2, dtype=torch.bool)), "vector"),
+        (lambda: flows.AffineCoupling(flows.half_mask(4), scale_bound=0.0), "scale_bound"),
+        (lambda: flows.Flow([flows.AffineCoupling(flows.half_mask(4)), flows.DiagonalScaling(3)]), "same dimension"),
+        (lambda: flows.Flow([]), "at least one"),
+        (lambda: flows.Flow([torch.nn.Linear(2, 2)]), "Bijector"),
+        (lambda: flows.Permutation(3, torch.tensor([0, 0, 1])), "exactly once"),
+        (lambda: flows.Permutation(3, "shuffle"), "permutation"),
+        (lambda: flows.real_nvp(64, image_shape=(8, 7), device="cpu"), "image_shape"),
+        (lambda: flows.MaskedAutoregressive(1), "dim"),
+    ],
+)
+def test_bad_construction_is_rejected(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make()
+
+
+def test_bad_inputs_are_rejected():
+    flow = flows.real_nvp(4, 2, device="cpu")
+    with pytest.raises(ValueError, match="4 columns"):
+        flow.log_prob(torch.randn(3, 5))
+    with pytest.raises(ValueError, match="finite"):
+        flow.log_prob(torch.tensor([[0.0, float("nan"), 0.0, 0.0]]))
+    with pytest.raises(TypeError, match="floating-point"):
+        flow.inverse(torch.zeros(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="device"):
+        flow.log_prob(torch.zeros(3, 4, device="meta"))
+    with pytest.raises(ValueError, match="n must be"):
+        flow.sample(0)
+    with pytest.raises(ValueError, match="levels"):
+        flows.train_flow(flow, torch.full((10, 4), 0.5), levels=17, n_steps=1, progress=False)
+
+
+def test_made_is_autoregressive_and_maf_counts_passes():
+    made = _perturb(flows.MADE(5, hidden=16), std=0.5)
+    jac = flows.autograd_jacobian(lambda y: made(y)[0], torch.randn(4, 5))
+    assert float(torch.triu(jac).abs().max()) == 0.0  # u_i depends on y_{<i} only
+    assert float(torch.tril(jac, -1).abs().max()) > 0
+    layer = flows.MaskedAutoregressive(5)
+    layer.inverse(torch.randn(3, 5))
+    assert layer.passes == 1  # MAF: density in one pass
+    layer(torch.randn(3, 5))
+    assert layer.passes == 1 + 5  # sampling: d passes
+    iaf = flows.MaskedAutoregressive(5, inverse_autoregressive=True)
+    iaf(torch.randn(3, 5))
+    assert iaf.passes == 1
+
+
+def test_actnorm_initialises_from_data():
+    x = 3.0 + 2.0 * torch.randn(1000, 3)
+    layer = flows.ActNorm(3).train()
+    z, _ = layer.inverse(x)
+    assert bool(layer.initialized)
+    assert torch.allclose(z.mean(0), torch.zeros(3), atol=1e-5) and torch.allclose(z.std(0), torch.ones(3), atol=1e-4)
+
+
+def test_sample_with_log_prob_agrees_with_log_prob():
+    flow = _perturb(flows.real_nvp(3, 4, device="cpu"))
+    x, log_p = flow.sample_with_log_prob(50, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(log_p, flow.log_prob(x), atol=1e-4)
+    points = flow.trajectory(torch.randn(7, 3))
+    assert len(points) == 5 and torch.allclose(points[-1], flow(points[0])[0])
+
+
+@pytest.fixture(scope="module")
+def moons_flow():
+    moons = data.TwoMoons()
+    train, valid = moons.sample(3000, seed=0, device="cpu"), moons.sample(2000, seed=1, device="cpu")
+    flow = flows.real_nvp(2, 6, 64, device="cpu")
+    history = flows.train_flow(flow, train, valid=valid, n_steps=600, eval_every=300, progress=False)
+    return flow, history, train, valid
+
+
+def test_training_beats_a_gaussian_and_the_density_integrates_to_one(moons_flow):
+    flow, history, train, valid = moons_flow
+    gaussian = torch.distributions.MultivariateNormal(train.mean(0).double(), torch.cov(train.T.double()))
+    gaussian_nll = float(-gaussian.log_prob(valid.double()).mean())
+    assert history.valid_nll[-1] < gaussian_nll - 0.8, (history.valid_nll, gaussian_nll)
+    assert history.valid_steps == [300, 600] and len(history.loss) == 600
+    assert abs(flows.evaluate_nll(flow, valid) - history.valid_nll[-1]) < 1e-5
+    side = torch.linspace(-6, 6, 601)
+    xx, yy = torch.meshgrid(side, side, indexing="ij")
+    with torch.no_grad():
+        density = flow.log_prob(torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)).exp()
+    mass = float(density.sum()) * float(side[1] - side[0]) ** 2
+    assert abs(mass - 1) < 0.01, mass
+
+
+def test_checkpoint_round_trip_with_weights_only(moons_flow, tmp_path):
+    flow = flows.real_nvp(2, 6, 64, actnorm=True, device="cpu")
+    _, _, train, valid = moons_flow
+    flows.train_flow(flow, train, n_steps=5, progress=False)
+    torch.save(flow.state_dict(), tmp_path / "flow.pt")
+    clone = flows.real_nvp(2, 6, 64, actnorm=True, device="cpu")
+    clone.load_state_dict(torch.load(tmp_path / "flow.pt", weights_only=True))
+    clone.train()
+    assert torch.allclose(clone.log_prob(valid), flow.log_prob(valid))  # ActNorm is not re-initialised
+    assert bool(clone.layers[-1].initialized)
+
+
+def test_digits_training_with_dequantization_lowers_bits_per_dim():
+    images, _ = data.digits("train", device="cpu")
+    test_images, _ = data.digits("test", device="cpu")
+    flow = flows.real_nvp(64, 4, 64, actnorm=True, image_shape=(8, 8), device="cpu")
+    history = flows.train_flow(
+        flow, images.reshape(-1, 64), valid=test_images.reshape(-1, 64), levels=data.DIGIT_LEVELS,
+        n_steps=150, eval_every=150, progress=False,
+    )
+    bpd = history.bits_per_dim(history.valid_nll[-1])
+    assert bpd < math.log2(data.DIGIT_LEVELS) - 1.0, bpd  # far better than the uniform model's 4.09
+    log_p = -torch.tensor(history.valid_nll[-1])
+    assert abs(bpd - float(data.bits_per_dim(log_p, 64))) < 1e-6
+
+
+class _Exploding(flows.Bijector):
+    """A layer whose log-determinant becomes NaN: training must stop with a clear message."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.weight = torch.nn.Parameter(torch.zeros(()))
+
+    def _forward(self, z):
+        return z, self.weight.expand(z.shape[0])
+
+    def _inverse(self, x):
+        return x, torch.log(self.weight - 1).expand(x.shape[0])
+
+
+def test_non_finite_loss_stops_training():
+    flow = flows.Flow([_Exploding()], device="cpu")
+    with pytest.raises(RuntimeError, match="non-finite loss at step 0"):
+        flows.train_flow(flow, torch.randn(100, 2), n_steps=10, progress=False)
