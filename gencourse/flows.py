@@ -606,7 +606,8 @@ class FlowHistory:
     """Records of :func:`train_flow`.
 
     ``loss``: the minibatch NLL (nats per point) at every step; ``valid_steps`` and ``valid_nll``:
-    the held-out NLL at the evaluation steps; ``dim`` and ``levels`` convert NLLs to bits per
+    the held-out NLL at the evaluation steps; ``best_step``: the step whose parameters
+    ``keep_best`` restored; ``seconds``: the training time; ``dim`` and ``levels`` convert NLLs to bits per
     dimension (:meth:`bits_per_dim`).
     """
 
@@ -615,6 +616,7 @@ class FlowHistory:
     loss: list[float] = field(default_factory=list)
     valid_steps: list[int] = field(default_factory=list)
     valid_nll: list[float] = field(default_factory=list)
+    best_step: int | None = None
     seconds: float = 0.0
 
     def bits_per_dim(self, nll: float) -> float:
@@ -675,6 +677,7 @@ def train_flow(
     weight_decay: float = 0.0,
     max_grad_norm: float | None = 100.0,
     eval_every: int = 100,
+    keep_best: bool = False,
     seed: int | None = 0,
     progress: bool = True,
 ) -> FlowHistory:
@@ -683,8 +686,10 @@ def train_flow(
     ``data`` (and ``valid``) have shape ``(n, d)``. With ``levels`` they hold integer grey levels,
     each batch is dequantized afresh (y = (x + u)/levels) and the history converts to bits per
     dimension of the discrete data. The held-out NLL is evaluated every ``eval_every`` steps and
-    at the end; gradients are clipped to norm ``max_grad_norm`` (None: no clipping). Stops with
-    a clear error on a non-finite loss.
+    at the end; gradients are clipped to norm ``max_grad_norm`` (None: no clipping). With
+    ``keep_best`` (early stopping; ``valid`` must then be a validation split, not the test set) the
+    parameters of the evaluation with the lowest held-out NLL are restored at the end and its step
+    is recorded in ``history.best_step``. Stops with a clear error on a non-finite loss.
     """
     if not isinstance(flow, Flow):
         raise TypeError(f"flow must be a Flow, got {type(flow).__name__}")
@@ -702,8 +707,11 @@ def train_flow(
         max_grad_norm = check_positive_float(max_grad_norm, "max_grad_norm")
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
         raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+    if keep_best and valid is None:
+        raise ValueError("keep_best=True needs a validation set valid to choose the best parameters on")
     rng = make_generator(seed)
     history = FlowHistory(dim=flow.dim, levels=levels)
+    best_state: dict[str, torch.Tensor] | None = None
     flow.train()
     # ActNorm's data-dependent initialisation sees a large batch before the optimiser exists.
     first = data[torch.randperm(data.shape[0], generator=rng)[: max(batch_size, 512)].to(device)]
@@ -729,9 +737,14 @@ def train_flow(
         if valid is not None and ((step + 1) % eval_every == 0 or step + 1 == n_steps):
             history.valid_steps.append(step + 1)
             history.valid_nll.append(evaluate_nll(flow, valid, levels=levels))
+            if keep_best and history.valid_nll[-1] <= min(history.valid_nll):
+                history.best_step = step + 1
+                best_state = {k: v.detach().clone() for k, v in flow.state_dict().items()}
             bar.set_postfix(valid_nll=f"{history.valid_nll[-1]:.3f}")
         elif step % 50 == 0:
             bar.set_postfix(nll=f"{history.loss[-1]:.3f}")
     history.seconds = time.perf_counter() - start
+    if best_state is not None:
+        flow.load_state_dict(best_state)
     flow.eval()
     return history

@@ -239,3 +239,14 @@ def test_non_finite_loss_stops_training():
     flow = flows.Flow([_Exploding()], device="cpu")
     with pytest.raises(RuntimeError, match="non-finite loss at step 0"):
         flows.train_flow(flow, torch.randn(100, 2), n_steps=10, progress=False)
+
+
+def test_keep_best_restores_the_best_validation_parameters(moons_flow):
+    _, _, train, valid = moons_flow
+    flow = flows.real_nvp(2, 2, 16, device="cpu")
+    history = flows.train_flow(flow, train[:200], valid=valid, n_steps=60, eval_every=10, lr=3e-2, keep_best=True, progress=False)
+    best = min(history.valid_nll)
+    assert history.best_step == history.valid_steps[history.valid_nll.index(best)]
+    assert abs(flows.evaluate_nll(flow, valid) - best) < 1e-5
+    with pytest.raises(ValueError, match="validation"):
+        flows.train_flow(flow, train, n_steps=1, keep_best=True, progress=False)
