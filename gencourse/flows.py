@@ -267,8 +267,11 @@ class AffineCoupling(_Coupling):
 
         log|det ∇f(z)| = Σ_{j=1}^{d−s} u_j(z_{1:s})     (no absolute value: it can be < 0).
 
-    For numerical stability the log-scale is soft-clamped, u = b·tanh(ũ/b) with
-    b = ``scale_bound`` (``None``: unbounded), so e^{±u} can neither overflow nor vanish.
+    The network outputs u and a shift t on Q's side, with v = −t ⊙ e^{u}; then the density
+    direction z_{s+1:d} = x_{s+1:d} ⊙ e^{−u} + t is affine in the outputs (as in Glow and zuko),
+    which trains measurably better than predicting v (benchmarks/bench_flows.py). For numerical
+    stability the log-scale is soft-clamped, u = b·tanh(ũ/b) with b = ``scale_bound``
+    (``None``: unbounded), so e^{±u} can neither overflow nor vanish.
     """
 
     def __init__(
@@ -278,19 +281,19 @@ class AffineCoupling(_Coupling):
         self.scale_bound = None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
 
     def scale_shift(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(u, v) of the kept part ``a``, each of shape ``(n, d − s)``."""
-        u, v = self.net(a).chunk(2, dim=1)
-        return soft_clamp(u, self.scale_bound), v
+        """(u, t) of the kept part ``a``, each of shape ``(n, d − s)``; the shift is v = −t ⊙ e^{u}."""
+        u, t = self.net(a).chunk(2, dim=1)
+        return soft_clamp(u, self.scale_bound), t
 
     def _forward(self, z):
         za, zb = self._split(z)
-        u, v = self.scale_shift(za)
-        return self._merge(za, zb * torch.exp(u) + v), u.sum(1)
+        u, t = self.scale_shift(za)
+        return self._merge(za, (zb - t) * torch.exp(u)), u.sum(1)  # = zb ⊙ e^u + v
 
     def _inverse(self, x):
         xa, xb = self._split(x)
-        u, v = self.scale_shift(xa)
-        return self._merge(xa, (xb - v) * torch.exp(-u)), -u.sum(1)
+        u, t = self.scale_shift(xa)
+        return self._merge(xa, xb * torch.exp(-u) + t), -u.sum(1)  # = (xb − v) ⊙ e^{−u}
 
 
 class DiagonalScaling(Bijector):
