@@ -7,7 +7,7 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.gan` (generators), :mod:`gencourse.plot`.
 """
 
-from . import classical, data, ebm, flows, gan, losses, plot
+from . import classical, data, ebm, flows, gan, losses, metrics, plot
 from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "flows",
     "gan",
     "losses",
+    "metrics",
     "manual_seed",
     "plot",
     "progress_bar",

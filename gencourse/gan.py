@@ -1,23 +1,49 @@
 r"""Generators G_θ: R^D → R^d and their training with weak losses.
 
-This module starts with what Chapter 5 needs: an MLP generator and the *generative moment-matching
-network* (GMMN) — a generator trained to minimise a weak loss, MMD², between G_θ(z) and the data,
-with no adversary. (The adversarial trainers of Chapters 6 and 7 build on the same generator.)
+* :class:`MLPGenerator` and the *generative moment-matching network* (GMMN,
+  :func:`train_moment_matching`): a generator trained to minimise MMD² with no adversary;
+* adversarial training (:func:`train_gan`): a discriminator or critic f_w (:class:`MLPDiscriminator`,
+  or the convolutional pair :class:`ConvGenerator` / :class:`ConvDiscriminator` for the 8×8
+  digits) and the generator play min_θ max_w of one of the :data:`RECIPES`: the original GAN, the
+  non-saturating GAN, WGAN with weight clipping, WGAN-GP and WGAN with spectral normalisation.
+
+Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the WGANs:
+
+* discriminator: −E log D(x) − E log(1 − D(G(z))); WGAN critic: E f(G(z)) − E f(x) (+ λ·GP);
+* generator: E log(1 − D(G(z))) (saturating, the minimax game), −E log D(G(z)) (non-saturating),
+  −E f(G(z)) (WGAN).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
 from .config import progress_bar
-from .losses import mmd2
+from .losses import gradient_penalty, mmd2
 
-__all__ = ["MLPGenerator", "GeneratorHistory", "train_moment_matching"]
+__all__ = [
+    "ConvDiscriminator",
+    "ConvGenerator",
+    "GANHistory",
+    "GeneratorHistory",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "RECIPES",
+    "Recipe",
+    "discriminator_loss",
+    "fit_discriminator",
+    "generator_loss",
+    "train_gan",
+    "train_moment_matching",
+]
 
 
 class MLPGenerator(nn.Module):
@@ -101,4 +127,362 @@ def train_moment_matching(
         history.loss.append(float(loss.detach()))
         if step % 50 == 0:
             bar.set_postfix(mmd2=f"{history.loss[-1]:.4f}")
+    return history
+
+
+# ----------------------------------------------------------------------------------------------
+# Discriminators and the convolutional pair for the digits
+# ----------------------------------------------------------------------------------------------
+
+
+def _maybe_spectral(layer: nn.Module, spectral: bool) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(layer) if spectral else layer
+
+
+class MLPDiscriminator(nn.Module):
+    """f_w: R^d → R, an MLP with LeakyReLU(0.2) returning one real number per point, shape ``(n,)``.
+
+    For a GAN the output is the logit of D(x) = σ(f_w(x)); for a WGAN it is the critic's value.
+    ``spectral_norm=True`` divides every linear layer by its largest singular value
+    (``torch.nn.utils.parametrizations.spectral_norm``), making f_w 1-Lipschitz.
+    """
+
+    def __init__(
+        self, dim: int = 2, hidden: int = 128, depth: int = 3, *, spectral_norm: bool = False,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        self.dim = check_positive_int(dim, "dim")
+        widths = [self.dim] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth")
+        layers: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [_maybe_spectral(nn.Linear(a, b), spectral_norm), nn.LeakyReLU(0.2)]
+        layers.append(_maybe_spectral(nn.Linear(widths[-1], 1), spectral_norm))
+        self.net = nn.Sequential(*layers)
+        self.spectral_norm = bool(spectral_norm)
+        self.to(default_device() if device is None else device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+class ConvGenerator(nn.Module):
+    """G_θ: R^D → [0, 1]^64 for the 8×8 digits: a linear map to 64×2×2, two transposed
+    convolutions (2×2 → 4×4 → 8×8) and a sigmoid. Output flattened to ``(n, 64)``."""
+
+    def __init__(self, latent_dim: int = 16, width: int = 64, device: torch.device | str | None = None) -> None:
+        super().__init__()
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.dim = 64
+        w = check_positive_int(width, "width")
+        self.width = w
+        self.project = nn.Sequential(nn.Linear(self.latent_dim, w * 4), nn.BatchNorm1d(w * 4), nn.ReLU())
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1), nn.BatchNorm2d(w // 2), nn.ReLU(),
+            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1), nn.Sigmoid(),
+        )
+        self.to(default_device() if device is None else device)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.project(z).reshape(-1, self.width, 2, 2)
+        return self.net(h).reshape(-1, 64)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        n = check_positive_int(n, "n")
+        return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
+
+
+class ConvDiscriminator(nn.Module):
+    """f_w: [0, 1]^64 → R for the 8×8 digits: two strided convolutions (8×8 → 4×4 → 2×2) with
+    LeakyReLU and a linear read-out; optional spectral normalisation of every layer."""
+
+    def __init__(
+        self, width: int = 64, *, spectral_norm: bool = False, device: torch.device | str | None = None
+    ) -> None:
+        super().__init__()
+        self.dim = 64
+        w = check_positive_int(width, "width")
+        self.net = nn.Sequential(
+            _maybe_spectral(nn.Conv2d(1, w // 2, 4, stride=2, padding=1), spectral_norm), nn.LeakyReLU(0.2),
+            _maybe_spectral(nn.Conv2d(w // 2, w, 4, stride=2, padding=1), spectral_norm), nn.LeakyReLU(0.2),
+            nn.Flatten(), _maybe_spectral(nn.Linear(w * 4, 1), spectral_norm),
+        )
+        self.spectral_norm = bool(spectral_norm)
+        self.to(default_device() if device is None else device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.reshape(-1, 1, 8, 8)).squeeze(-1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses and recipes
+# ----------------------------------------------------------------------------------------------
+
+
+def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> torch.Tensor:
+    r"""The discriminator's (critic's) loss, to be *minimised* over w.
+
+    ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``.
+    ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z)))) = E softplus(−f(x)) + E softplus(f(G(z)));
+    at the optimal discriminator its value is log 4 − 2 JS(ρ*, P_θ).
+    ``kind="wasserstein"``: E f(G(z)) − E f(x).
+    """
+    if kind == "gan":
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+    if kind == "wasserstein":
+        return fake.mean() - real.mean()
+    raise ValueError(f"kind must be 'gan' or 'wasserstein', got {kind!r}")
+
+
+def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
+    r"""The generator's loss, to be *minimised* over θ, from f_w(G_θ(z)) of shape ``(n,)``.
+
+    ``"saturating"``: E log(1 − D(G(z))) = −E softplus(f) (the minimax game itself);
+    ``"non-saturating"``: −E log D(G(z)) = E softplus(−f); ``"wasserstein"``: −E f(G(z)).
+    """
+    if kind == "saturating":
+        return -F.softplus(fake).mean()
+    if kind == "non-saturating":
+        return F.softplus(-fake).mean()
+    if kind == "wasserstein":
+        return -fake.mean()
+    raise ValueError(f"kind must be 'saturating', 'non-saturating' or 'wasserstein', got {kind!r}")
+
+
+def fit_discriminator(
+    discriminator: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    *,
+    kind: str = "gan",
+    n_steps: int = 2000,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    seed: int | None = 0,
+    progress: bool = True,
+) -> list[float]:
+    r"""Train only the discriminator between two fixed samples (the inner maximisation, solved).
+
+    Minimises :func:`discriminator_loss` of ``kind`` with Adam on minibatches of ``real`` (from P)
+    and ``fake`` (from P'); with ``kind="gan"`` the optimum over all functions is
+    D*(x) = p(x) / (p(x) + p'(x)). Returns the minibatch losses. Stops on a non-finite loss.
+    """
+    if not isinstance(discriminator, nn.Module):
+        raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
+    device = module_device(discriminator)
+    real = as_points(real, "real", min_points=2).to(device)
+    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2).to(device)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
+    lr = check_positive_float(lr, "lr")
+    discriminator_loss(torch.zeros(1), torch.zeros(1), kind)  # validates kind
+    rng = make_generator(seed)
+    optimizer = torch.optim.Adam(discriminator.parameters(), lr=lr)
+    losses: list[float] = []
+    discriminator.train()
+    for step in progress_bar(range(n_steps), desc="discriminator", enabled=progress):
+        xr = real[torch.randint(0, real.shape[0], (batch_size,), generator=rng).to(device)]
+        xf = fake[torch.randint(0, fake.shape[0], (batch_size,), generator=rng).to(device)]
+        loss = discriminator_loss(discriminator(xr), discriminator(xf), kind)
+        if not torch.isfinite(loss):
+            raise RuntimeError(f"non-finite discriminator loss at step {step}: lower lr")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    discriminator.eval()
+    return losses
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training recipe: losses, the number m of critic steps per generator step, the optimiser
+    and its settings, and the constraint on the critic (``clip`` δ, gradient-penalty weight λ,
+    or spectral normalisation, which the discriminator must carry)."""
+
+    discriminator_loss: str
+    generator_loss: str
+    n_critic: int
+    optimizer: str
+    lr: float
+    betas: tuple[float, float] = (0.5, 0.999)
+    clip: float | None = None
+    gp_weight: float | None = None
+    spectral_norm: bool = False
+
+
+RECIPES: dict[str, Recipe] = {
+    # Goodfellow et al. 2014 (m = 1 as in their experiments), DCGAN's Adam settings
+    "gan": Recipe("gan", "saturating", 1, "adam", 2e-4),
+    "ns-gan": Recipe("gan", "non-saturating", 1, "adam", 2e-4),
+    # Arjovsky et al. 2017: RMSprop 5e-5, clip 0.01, m = 5
+    "wgan-clip": Recipe("wasserstein", "wasserstein", 5, "rmsprop", 5e-5, clip=0.01),
+    # Gulrajani et al. 2017: Adam(1e-4, β = (0.5, 0.9)), λ = 10, m = 5
+    "wgan-gp": Recipe("wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), gp_weight=10.0),
+    # Miyato et al. 2018 with the Wasserstein loss: Adam(1e-4, β = (0.5, 0.9)), m = 5
+    "wgan-sn": Recipe("wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), spectral_norm=True),
+}
+
+
+@dataclass
+class GANHistory:
+    """Per generator step: ``d_loss`` (the last critic step's loss, penalty excluded), ``g_loss``
+    ``gap`` = E f(x) − E f(G(z)) on the last critic batch (for a WGAN, the critic's estimate of
+    W1) and ``lr``, the generator's learning rate used at that step; at the evaluation steps ``eval_steps``: the values returned by ``evaluate`` in
+    ``metrics`` and a few samples in ``snapshots``."""
+
+    recipe: str
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    gap: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _optimizer(name: str, parameters, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=lr, betas=betas)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr)
+    raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {name!r}")
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    data: torch.Tensor,
+    *,
+    recipe: str = "wgan-gp",
+    n_steps: int = 2000,
+    batch_size: int = 256,
+    n_critic: int | None = None,
+    lr: float | None = None,
+    lr_generator: float | None = None,
+    clip: float | None = None,
+    gp_weight: float | None = None,
+    lr_decay: bool = False,
+    eval_every: int = 0,
+    evaluate: Callable[[torch.Tensor], dict[str, float]] | None = None,
+    n_eval: int = 2500,
+    n_snapshot: int = 0,
+    seed: int | None = 0,
+    progress: bool = True,
+) -> GANHistory:
+    r"""Alternating training of min_θ max_w (the slides' algorithm, with its step labels in order):
+
+    repeat ``n_steps`` times:
+      1. **update the discriminator** (critic): m = ``n_critic`` steps of descent on the
+         discriminator loss over w (ascent on the game's value), each on a fresh data batch and a
+         fresh generated batch; for ``wgan-clip`` clip w to [−δ, δ] after each step;
+      2. **update the generator**: one step of descent on the generator loss over θ.
+
+    ``recipe`` picks the losses and the paper defaults of :data:`RECIPES`; ``n_critic``, ``lr``
+    (both players; ``lr_generator`` overrides the generator's), ``clip`` and ``gp_weight``
+    override them; ``lr_decay=True`` decays both learning rates linearly to 0 over the
+    ``n_steps`` generator steps (as in the WGAN-GP paper's image experiments), which lets the
+    samples settle at the end of training. ``generator`` needs a ``sample(n, generator)`` method (:class:`MLPGenerator`,
+    :class:`ConvGenerator`). Every ``eval_every`` steps (and at the end) ``evaluate`` receives
+    ``n_eval`` generated points (no gradient) and returns a dict of numbers, and ``n_snapshot``
+    samples are stored. Stops with a clear error on a non-finite loss.
+    """
+    if recipe not in RECIPES:
+        raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
+    config = RECIPES[recipe]
+    if not isinstance(generator, nn.Module) or not callable(getattr(generator, "sample", None)):
+        raise TypeError("generator must be an nn.Module with a sample(n, generator) method, e.g. MLPGenerator")
+    if not isinstance(discriminator, nn.Module):
+        raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
+    if config.spectral_norm and not getattr(discriminator, "spectral_norm", False):
+        raise ValueError(f"recipe {recipe!r} needs a discriminator built with spectral_norm=True")
+    device = module_device(generator)
+    if module_device(discriminator) != device:
+        raise ValueError(f"generator is on {device} but discriminator on {module_device(discriminator)}")
+    data = as_points(data, "data", dim=getattr(generator, "dim", None), min_points=2).to(device)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
+    n_critic = config.n_critic if n_critic is None else check_positive_int(n_critic, "n_critic")
+    lr_d = config.lr if lr is None else check_positive_float(lr, "lr")
+    lr_g = lr_d if lr_generator is None else check_positive_float(lr_generator, "lr_generator")
+    clip = config.clip if clip is None else check_positive_float(clip, "clip")
+    gp_weight = config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
+    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 0:
+        raise ValueError(f"eval_every must be an integer >= 0 (0: only at the end), got {eval_every!r}")
+    if evaluate is not None and not callable(evaluate):
+        raise TypeError("evaluate must be callable: samples (n, d) -> dict of floats")
+    n_eval = check_positive_int(n_eval, "n_eval")
+    if isinstance(n_snapshot, bool) or not isinstance(n_snapshot, int) or n_snapshot < 0:
+        raise ValueError(f"n_snapshot must be an integer >= 0, got {n_snapshot!r}")
+
+    rng = make_generator(seed)
+    opt_d = _optimizer(config.optimizer, discriminator.parameters(), lr_d, config.betas)
+    opt_g = _optimizer(config.optimizer, generator.parameters(), lr_g, config.betas)
+    history = GANHistory(recipe=recipe)
+    schedules = []
+    if lr_decay:
+        schedules = [torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - k / n_steps) for o in (opt_d, opt_g)]
+
+    def record(step: int) -> None:
+        generator.eval()
+        with torch.no_grad():
+            if evaluate is not None:
+                for name, value in evaluate(generator.sample(n_eval, rng)).items():
+                    history.metrics.setdefault(name, []).append(float(value))
+            if n_snapshot:
+                history.snapshots[step] = generator.sample(n_snapshot, rng).cpu()
+        generator.train()
+        history.eval_steps.append(step)
+
+    def batch() -> torch.Tensor:
+        return data[torch.randint(0, data.shape[0], (batch_size,), generator=rng).to(device)]
+
+    start = time.perf_counter()
+    generator.train()
+    discriminator.train()
+    if evaluate is not None or n_snapshot:
+        record(0)
+    bar = progress_bar(range(1, n_steps + 1), desc=f"train {recipe}", enabled=progress)
+    for step in bar:
+        # 1. update the discriminator (critic): m steps on w
+        for _ in range(n_critic):
+            real = batch()
+            with torch.no_grad():
+                fake = generator.sample(batch_size, rng)
+            f_real, f_fake = discriminator(real), discriminator(fake)
+            d_loss = discriminator_loss(f_real, f_fake, config.discriminator_loss)
+            total = d_loss
+            if gp_weight is not None:
+                total = total + gp_weight * gradient_penalty(discriminator, real, fake, rng)
+            if not torch.isfinite(total):
+                raise RuntimeError(f"non-finite discriminator loss at step {step}: lower the learning rate")
+            opt_d.zero_grad()
+            total.backward()
+            opt_d.step()
+            if clip is not None:
+                with torch.no_grad():
+                    for parameter in discriminator.parameters():
+                        parameter.clamp_(-clip, clip)
+        # 2. update the generator: one step on θ
+        g_loss = generator_loss(discriminator(generator.sample(batch_size, rng)), config.generator_loss)
+        if not torch.isfinite(g_loss):
+            raise RuntimeError(f"non-finite generator loss at step {step}: lower the learning rate")
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        history.lr.append(opt_g.param_groups[0]["lr"])
+        for schedule in schedules:
+            schedule.step()
+        history.d_loss.append(float(d_loss.detach()))
+        history.g_loss.append(float(g_loss.detach()))
+        history.gap.append(float((f_real.mean() - f_fake.mean()).detach()))
+        if (eval_every and step % eval_every == 0 and step != n_steps) and (evaluate is not None or n_snapshot):
+            record(step)
+        if step % 100 == 0:
+            bar.set_postfix(d=f"{history.d_loss[-1]:.3f}", g=f"{history.g_loss[-1]:.3f}")
+    if evaluate is not None or n_snapshot:
+        record(n_steps)
+    history.seconds = time.perf_counter() - start
+    generator.eval()
     return history

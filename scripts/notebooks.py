@@ -85,6 +85,11 @@ def _pyobject_source(path: Path, dotted: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
+def _shown(path: Path) -> str:
+    """The path as a reader of the twin sees it: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def _inline_literalincludes(markdown: str, source: Path) -> str:
     def replace(match: re.Match) -> str:
         path = (source.parent / match["path"]).resolve()
@@ -94,9 +99,16 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
         options = {k.strip(): v.strip() for k, v in options.items()}
         if "pyobject" in options:
             code = _pyobject_source(path, options["pyobject"])
-            where = f"{path.relative_to(ROOT)}, {options['pyobject']}"
+            where = f"{_shown(path)}, {options['pyobject']}"
         else:
-            code, where = path.read_text().rstrip("\n"), str(path.relative_to(ROOT))
+            code, where = path.read_text().rstrip("\n"), _shown(path)
+        if "start-at" in options or "end-before" in options:  # Sphinx: first line containing the text
+            lines = code.splitlines()
+            first = next(i for i, line in enumerate(lines) if options.get("start-at", "") in line)
+            last = next(
+                (i for i, line in enumerate(lines[first + 1 :], first + 1) if options["end-before"] in line), len(lines)
+            ) if "end-before" in options else len(lines)
+            code = "\n".join(lines[first:last]).rstrip("\n")
         return f"```python\n# from {where}\n{code}\n```"
 
     return _LITERALINCLUDE.sub(replace, markdown)

@@ -1,7 +1,9 @@
+import math
+
 import pytest
 import torch
 
-from gencourse import data, gan, losses
+from gencourse import data, gan, losses, metrics
 
 
 def test_generator_maps_latent_samples_to_data_space():
@@ -53,3 +55,125 @@ class _NaNGenerator(gan.MLPGenerator):
 def test_bad_input_gets_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------- adversarial training
+
+
+def test_losses_on_known_inputs():
+    zero = torch.zeros(4)
+    assert abs(float(gan.discriminator_loss(zero, zero, "gan")) - 2 * math.log(2)) < 1e-6
+    # a perfect discriminator (logits ±20) has loss ≈ 0
+    assert float(gan.discriminator_loss(torch.full((4,), 20.0), torch.full((4,), -20.0), "gan")) < 1e-8
+    assert float(gan.discriminator_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.5, 0.5]), "wasserstein")) == -1.5
+    d = torch.tensor([0.3])  # D(G(z)) = 0.3: logit log(0.3/0.7)
+    logit = torch.log(d / (1 - d))
+    assert abs(float(gan.generator_loss(logit, "saturating")) - math.log(0.7)) < 1e-6
+    assert abs(float(gan.generator_loss(logit, "non-saturating")) + math.log(0.3)) < 1e-6
+    assert float(gan.generator_loss(torch.tensor([2.0, 4.0]), "wasserstein")) == -3.0
+    with pytest.raises(ValueError, match="kind"):
+        gan.generator_loss(zero, "hinge")
+
+
+def test_recipes_follow_the_papers():
+    assert gan.RECIPES["wgan-clip"].optimizer == "rmsprop" and gan.RECIPES["wgan-clip"].lr == 5e-5
+    assert gan.RECIPES["wgan-clip"].clip == 0.01 and gan.RECIPES["wgan-clip"].n_critic == 5
+    gp = gan.RECIPES["wgan-gp"]
+    assert (gp.gp_weight, gp.lr, gp.betas, gp.n_critic) == (10.0, 1e-4, (0.5, 0.9), 5)
+
+
+def test_spectral_norm_bounds_the_largest_singular_value():
+    critic = gan.MLPDiscriminator(2, 32, 2, spectral_norm=True, device="cpu")
+    ring = data.ring(std=0.05)
+    g = gan.MLPGenerator(2, 2, 32, 2, device="cpu")
+    gan.train_gan(g, critic, ring.sample(500, seed=0, device="cpu"), recipe="wgan-sn", n_steps=20, progress=False)
+    critic.eval()
+    for layer in critic.net:
+        if isinstance(layer, torch.nn.Linear):
+            sigma = float(torch.linalg.matrix_norm(layer.weight.detach(), ord=2))
+            assert sigma < 1.02, sigma
+
+
+def test_clipping_keeps_every_weight_in_range():
+    critic = gan.MLPDiscriminator(2, 32, 2, device="cpu")
+    g = gan.MLPGenerator(2, 2, 32, 2, device="cpu")
+    gan.train_gan(g, critic, torch.randn(300, 2), recipe="wgan-clip", clip=0.02, n_steps=5, lr=0.1, progress=False)
+    assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= 0.02 + 1e-7
+
+
+def test_a_short_wgan_gp_run_captures_more_modes():
+    torch.manual_seed(0)
+    ring = data.ring(std=0.02)
+    g = gan.MLPGenerator(2, 2, 64, 3, device="cpu")
+    critic = gan.MLPDiscriminator(2, 64, 3, device="cpu")
+
+    def evaluate(samples):
+        stats = metrics.mode_statistics(samples, ring.centres, 0.02)
+        return {"modes": stats.modes_captured, "high_quality": stats.high_quality}
+
+    history = gan.train_gan(g, critic, ring.sample(5000, seed=0, device="cpu"), recipe="wgan-gp", n_steps=400,
+                            lr=1e-3, eval_every=400, evaluate=evaluate, n_snapshot=16, progress=False)
+    assert history.eval_steps == [0, 400] and set(history.snapshots) == {0, 400}
+    assert history.metrics["modes"][-1] >= history.metrics["modes"][0] + 3, history.metrics
+    assert len(history.d_loss) == len(history.g_loss) == len(history.gap) == 400
+
+
+class _NaNCritic(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x):
+        return x.sum(1) * self.w * float("nan")
+
+
+def test_non_finite_loss_stops_training():
+    g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
+    with pytest.raises(RuntimeError, match="non-finite discriminator loss at step 1"):
+        gan.train_gan(g, _NaNCritic(), torch.randn(50, 2), recipe="ns-gan", n_steps=3, progress=False)
+
+
+def test_bad_recipes_and_pairs():
+    g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
+    with pytest.raises(ValueError, match="recipe"):
+        gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), recipe="lsgan", progress=False)
+    with pytest.raises(ValueError, match="spectral_norm=True"):
+        gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), recipe="wgan-sn", progress=False)
+    with pytest.raises(ValueError, match="2 columns"):
+        gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 3), progress=False)
+    with pytest.raises(TypeError, match="sample"):
+        gan.train_gan(torch.nn.Linear(2, 2), gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), progress=False)
+
+
+def test_conv_pair_shapes_and_checkpoint(tmp_path):
+    g = gan.ConvGenerator(latent_dim=8, width=16, device="cpu")
+    d = gan.ConvDiscriminator(width=16, spectral_norm=True, device="cpu")
+    x = g.sample(5).detach()
+    assert x.shape == (5, 64) and float(x.min()) >= 0 and float(x.max()) <= 1
+    assert d(x).shape == (5,)
+    torch.save(d.state_dict(), tmp_path / "d.pt")
+    clone = gan.ConvDiscriminator(width=16, spectral_norm=True, device="cpu")
+    clone.load_state_dict(torch.load(tmp_path / "d.pt", weights_only=True))
+    d.eval(), clone.eval()
+    assert torch.allclose(clone(x), d(x))
+
+
+def test_fit_discriminator_recovers_the_optimal_discriminator():
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(20000, 1, generator=g), 1.0 + 0.5 * torch.randn(20000, 1, generator=g)
+    d = gan.MLPDiscriminator(1, 32, 2, device="cpu")
+    gan.fit_discriminator(d, real, fake, n_steps=1500, progress=False)
+    x = torch.linspace(-1.5, 1.5, 61)[:, None]
+    p = torch.exp(-0.5 * x**2)
+    q = torch.exp(-0.5 * ((x - 1) / 0.5) ** 2) / 0.5
+    with torch.no_grad():
+        assert float((torch.sigmoid(d(x)) - (p / (p + q))[:, 0]).abs().max()) < 0.08
+
+
+def test_linear_learning_rate_decay():
+    g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
+    d = gan.MLPDiscriminator(2, 16, 1, device="cpu")
+    history = gan.train_gan(g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=4, lr=1e-3, lr_decay=True, progress=False)
+    assert history.lr == pytest.approx([1e-3, 7.5e-4, 5e-4, 2.5e-4])
+    flat = gan.train_gan(g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=3, lr=1e-3, progress=False)
+    assert flat.lr == pytest.approx([1e-3] * 3)

@@ -97,6 +97,14 @@ def test_pyobject_extraction_returns_the_method_source():
     assert source.startswith("def log_kernel(self, x") and "cdist" in source
 
 
+def test_start_at_end_before_inlining_follows_sphinx(tmp_path):
+    (tmp_path / "m.py").write_text("a = 1\n    for step in bar:\n        go(step)\n        history.append(1)\nz = 2\n")
+    chapter = tmp_path / "c.md"
+    markdown = "```{literalinclude} m.py\n:start-at: for step in bar:\n:end-before: history.append\n```\n"
+    inlined = notebooks._inline_literalincludes(markdown, chapter)
+    assert "    for step in bar:\n        go(step)\n```" in inlined and "history" not in inlined
+
+
 def test_nbval_notebooks_carry_the_expected_outputs():
     for path in CHAPTERS:
         nb = notebooks.nbval_notebook(path)
