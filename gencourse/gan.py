@@ -27,7 +27,7 @@ from torch import nn
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
 from .config import progress_bar
-from .losses import gradient_penalty, mmd2
+from .losses import gradient_penalty, leaky_mlp, mmd2
 
 __all__ = [
     "ConvDiscriminator",
@@ -153,12 +153,7 @@ class MLPDiscriminator(nn.Module):
     ) -> None:
         super().__init__()
         self.dim = check_positive_int(dim, "dim")
-        widths = [self.dim] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth")
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            layers += [_maybe_spectral(nn.Linear(a, b), spectral_norm), nn.LeakyReLU(0.2)]
-        layers.append(_maybe_spectral(nn.Linear(widths[-1], 1), spectral_norm))
-        self.net = nn.Sequential(*layers)
+        self.net = leaky_mlp(self.dim, hidden, depth, spectral_norm=spectral_norm)
         self.spectral_norm = bool(spectral_norm)
         self.to(default_device() if device is None else device)
 
@@ -187,9 +182,7 @@ class ConvGenerator(nn.Module):
         h = self.project(z).reshape(-1, self.width, 2, 2)
         return self.net(h).reshape(-1, 64)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        n = check_positive_int(n, "n")
-        return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
+    sample = MLPGenerator.sample  # z ~ N(0, I_D) on the module's device, then G_θ(z)
 
 
 class ConvDiscriminator(nn.Module):
@@ -408,13 +401,11 @@ def train_gan(
     lr_g = lr_d if lr_generator is None else check_positive_float(lr_generator, "lr_generator")
     clip = config.clip if clip is None else check_positive_float(clip, "clip")
     gp_weight = config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
-    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 0:
-        raise ValueError(f"eval_every must be an integer >= 0 (0: only at the end), got {eval_every!r}")
+    eval_every = check_positive_int(eval_every, "eval_every", minimum=0)  # 0: only at the end
     if evaluate is not None and not callable(evaluate):
         raise TypeError("evaluate must be callable: samples (n, d) -> dict of floats")
     n_eval = check_positive_int(n_eval, "n_eval")
-    if isinstance(n_snapshot, bool) or not isinstance(n_snapshot, int) or n_snapshot < 0:
-        raise ValueError(f"n_snapshot must be an integer >= 0, got {n_snapshot!r}")
+    n_snapshot = check_positive_int(n_snapshot, "n_snapshot", minimum=0)
 
     rng = make_generator(seed)
     opt_d = _optimizer(config.optimizer, discriminator.parameters(), lr_d, config.betas)

@@ -36,6 +36,7 @@ __all__ = [
     "js_divergence",
     "js_monte_carlo",
     "kl_divergence",
+    "leaky_mlp",
     "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
@@ -296,6 +297,19 @@ def sliced_wasserstein(
 # --------------------------------------------------------------------------- neural critics
 
 
+def leaky_mlp(dim: int, hidden: int, depth: int, *, spectral_norm: bool = False) -> torch.nn.Sequential:
+    """R^dim → R: ``depth`` hidden linear layers of width ``hidden`` with LeakyReLU(0.2) (1-Lipschitz),
+    then a linear read-out; ``spectral_norm`` divides every linear layer by its largest singular value."""
+    dims = [check_positive_int(dim, "dim")] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth") + [1]
+    layers: list[torch.nn.Module] = []
+    for i, (a, b) in enumerate(zip(dims, dims[1:])):
+        linear = torch.nn.Linear(a, b)
+        layers.append(torch.nn.utils.parametrizations.spectral_norm(linear) if spectral_norm else linear)
+        if i < len(dims) - 2:
+            layers.append(torch.nn.LeakyReLU(0.2))
+    return torch.nn.Sequential(*layers)
+
+
 class LipschitzCritic(torch.nn.Module):
     r"""An MLP test function f_w: R^d → R, kept (approximately) 1-Lipschitz by ``constraint``:
 
@@ -316,16 +330,7 @@ class LipschitzCritic(torch.nn.Module):
             raise ValueError(f"constraint must be 'gp', 'spectral' or 'clip', got {constraint!r}")
         self.constraint = constraint
         self.clip = check_positive_float(clip, "clip")
-        dims = [check_positive_int(dim, "dim")] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth") + [1]
-        layers: list[torch.nn.Module] = []
-        for i, (a, b) in enumerate(zip(dims, dims[1:])):
-            linear = torch.nn.Linear(a, b)
-            if constraint == "spectral":
-                linear = torch.nn.utils.parametrizations.spectral_norm(linear)
-            layers.append(linear)
-            if i < len(dims) - 2:
-                layers.append(torch.nn.LeakyReLU(0.2))  # 1-Lipschitz
-        self.net = torch.nn.Sequential(*layers)
+        self.net = leaky_mlp(dim, hidden, depth, spectral_norm=constraint == "spectral")
         self.to(default_device() if device is None else device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
