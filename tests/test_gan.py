@@ -177,3 +177,20 @@ def test_linear_learning_rate_decay():
     assert history.lr == pytest.approx([1e-3, 7.5e-4, 5e-4, 2.5e-4])
     flat = gan.train_gan(g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=3, lr=1e-3, progress=False)
     assert flat.lr == pytest.approx([1e-3] * 3)
+
+
+def test_toy_settings_cover_every_recipe_and_train():
+    assert set(gan.TOY_SETTINGS) == set(gan.RECIPES)
+    data_ = torch.randn(64, 2)
+    for recipe, options in gan.TOY_SETTINGS.items():
+        generator, critic = gan.toy_models(recipe, device="cpu")
+        assert critic.spectral_norm == gan.RECIPES[recipe].spectral_norm
+        history = gan.train_gan(generator, critic, data_, recipe=recipe, n_steps=2, batch_size=16, progress=False, **options)
+        assert len(history.d_loss) == 2
+        if options.get("lr_decay"):
+            assert history.lr[0] == options["lr"] and history.lr[1] == pytest.approx(options["lr"] / 2)
+
+
+def test_toy_models_reject_unknown_recipe():
+    with pytest.raises(ValueError, match="recipe"):
+        gan.toy_models("vae")
