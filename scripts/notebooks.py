@@ -96,7 +96,9 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
         options = dict(
             line[1:].split(":", 1) for line in match["options"].splitlines() if line.startswith(":")
         )
+        # option values are YAML scalars in MyST: a quoted value (needed when it holds ": ") loses its quotes
         options = {k.strip(): v.strip() for k, v in options.items()}
+        options = {k: v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else v for k, v in options.items()}
         if "pyobject" in options:
             code = _pyobject_source(path, options["pyobject"])
             where = f"{_shown(path)}, {options['pyobject']}"
