@@ -1,5 +1,13 @@
 r"""Metrics for evaluating generative models (shared by the GAN and the evaluation chapters).
 
+* **Fréchet distance** between Gaussian fits of two feature sets, W_2 between the Gaussians:
+  ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^{1/2}); on the digits classifier's features it is the FID.
+* **Inception score** exp(E_x KL(p(y|x) ‖ p(y))) of a classifier's predictions.
+* **Precision and recall** for distributions (Kynkäänniemi et al. 2019): the fraction of generated
+  points inside the union of k-nearest-neighbour balls of the real points, and conversely.
+* The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
+  :func:`gencourse.losses.sliced_wasserstein`, re-exported here.
+
 Mode-collapse metrics for mixtures of Gaussians with known centres (the standard protocol of
 VEEGAN and PacGAN: 2500 samples, 3-standard-deviation threshold):
 
@@ -15,9 +23,25 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import as_points, check_positive_float
+from ._checks import as_points, check_positive_float, check_positive_int
+from .losses import sliced_wasserstein, wasserstein
 
-__all__ = ["ModeStatistics", "mode_statistics"]
+__all__ = [
+    "DigitsReport",
+    "ModeStatistics",
+    "digits_report",
+    "digits_inception_score",
+    "feature_frechet_distance",
+    "fid",
+    "frechet_distance",
+    "gaussian_fit",
+    "inception_score",
+    "mode_statistics",
+    "precision_recall",
+    "sliced_wasserstein",
+    "sqrtm_psd",
+    "wasserstein",
+]
 
 
 @dataclass(frozen=True)
@@ -67,3 +91,239 @@ def mode_statistics(
         counts=tuple(int(c) for c in counts),
     )
 
+
+
+# ----------------------------------------------------------------------------------------------
+# Fréchet distance
+# ----------------------------------------------------------------------------------------------
+
+
+def _square_matrix(matrix: torch.Tensor, name: str) -> torch.Tensor:
+    if not isinstance(matrix, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(matrix).__name__}")
+    if not matrix.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {matrix.dtype}")
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{name} must be a square matrix (d, d), got shape {tuple(matrix.shape)}")
+    if not bool(torch.isfinite(matrix).all()):
+        raise ValueError(f"{name} must be finite, but it contains NaN or infinite values")
+    return matrix.detach().double()
+
+
+def sqrtm_psd(matrix: torch.Tensor) -> torch.Tensor:
+    r"""Symmetric square root S = V diag(√λ) Vᵀ of a symmetric positive semi-definite matrix ``(d, d)``.
+
+    Computed in float64 by :func:`torch.linalg.eigh` of the symmetrised matrix; eigenvalues that
+    rounding made slightly negative are set to 0. Returns float64 on the input's device.
+    """
+    matrix = _square_matrix(matrix, "matrix")
+    matrix = (matrix + matrix.T) / 2
+    values, vectors = torch.linalg.eigh(matrix)
+    return (vectors * values.clamp_min(0).sqrt()) @ vectors.T
+
+
+def gaussian_fit(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean ``(d,)`` and unbiased covariance ``(d, d)`` of ``features`` ``(n, d)``, in float64.
+
+    Needs n ≥ 2; with n ≤ d the covariance is singular (allowed, but a poor estimate).
+    """
+    features = as_points(features, "features", min_points=2).detach().double()
+    mean = features.mean(dim=0)
+    centred = features - mean
+    return mean, centred.T @ centred / (features.shape[0] - 1)
+
+
+def frechet_distance(
+    mean1: torch.Tensor, cov1: torch.Tensor, mean2: torch.Tensor, cov2: torch.Tensor
+) -> float:
+    r"""Squared W_2 between N(μ₁, Σ₁) and N(μ₂, Σ₂) (the Fréchet distance of the FID):
+
+    d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^{1/2}.
+
+    Σ₁Σ₂ is not symmetric, but it is similar to the PSD matrix A = Σ₁^{1/2} Σ₂ Σ₁^{1/2}, so
+    tr (Σ₁Σ₂)^{1/2} = Σ_k √λ_k(A): computed with symmetric eigendecompositions in float64, which is
+    stable where a general matrix square root (``scipy.linalg.sqrtm``) can return complex noise.
+    """
+    cov1, cov2 = _square_matrix(cov1, "cov1"), _square_matrix(cov2, "cov2")
+    if cov1.shape != cov2.shape:
+        raise ValueError(f"cov1 and cov2 must have the same shape, got {tuple(cov1.shape)} and {tuple(cov2.shape)}")
+    d = cov1.shape[0]
+    means = []
+    for name, mean in (("mean1", mean1), ("mean2", mean2)):
+        if not isinstance(mean, torch.Tensor) or not mean.is_floating_point():
+            raise TypeError(f"{name} must be a floating-point torch.Tensor")
+        if mean.shape != (d,):
+            raise ValueError(f"{name} must have shape ({d},) to match the covariances, got {tuple(mean.shape)}")
+        if not bool(torch.isfinite(mean).all()):
+            raise ValueError(f"{name} must be finite")
+        means.append(mean.detach().double().to(cov1.device))
+    cov2 = cov2.to(cov1.device)
+    root1 = sqrtm_psd(cov1)
+    middle = root1 @ cov2 @ root1
+    eigenvalues = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp_min(0)
+    value = (means[0] - means[1]).square().sum() + torch.trace(cov1) + torch.trace(cov2) - 2 * eigenvalues.sqrt().sum()
+    return max(float(value), 0.0)
+
+
+def feature_frechet_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fréchet distance between Gaussian fits of two feature sets ``(n, d)`` and ``(m, d)``."""
+    x = as_points(x, "x", min_points=2)
+    y = as_points(y, "y", dim=x.shape[1], min_points=2)
+    return frechet_distance(*gaussian_fit(x), *gaussian_fit(y))
+
+
+# ----------------------------------------------------------------------------------------------
+# Inception score, precision and recall
+# ----------------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def inception_score(probabilities: torch.Tensor, *, splits: int = 10) -> tuple[float, float]:
+    r"""Inception score exp(E_x KL(p(y|x) ‖ p(y))) of class probabilities ``(n, K)``, mean and std
+    over ``splits`` equal parts (Salimans et al. 2016), with p(y) the mean prediction of each part.
+
+    It lies in [1, K]: K when every prediction is confident (one class) and the classes are used
+    equally; 1 when every prediction is the same.
+    """
+    probabilities = as_points(probabilities, "probabilities").detach().double()
+    if bool((probabilities < 0).any()) or not torch.allclose(
+        probabilities.sum(dim=1), torch.ones(probabilities.shape[0], dtype=torch.float64, device=probabilities.device), atol=1e-4
+    ):
+        raise ValueError("probabilities must be non-negative with rows summing to 1 (apply softmax to logits)")
+    splits = check_positive_int(splits, "splits")
+    if probabilities.shape[0] < splits:
+        raise ValueError(f"need at least splits={splits} rows of probabilities, got {probabilities.shape[0]}")
+    scores = []
+    for part in torch.tensor_split(probabilities, splits):
+        marginal = part.mean(dim=0, keepdim=True)
+        kl = torch.where(part > 0, part * (torch.log(part.clamp_min(1e-300)) - torch.log(marginal.clamp_min(1e-300))), 0.0)
+        scores.append(float(torch.exp(kl.sum(dim=1).mean())))
+    scores_t = torch.tensor(scores, dtype=torch.float64)
+    return float(scores_t.mean()), float(scores_t.std(unbiased=False)) if splits > 1 else 0.0
+
+
+def _kth_neighbour_radius(points: torch.Tensor, k: int, batch_size: int) -> torch.Tensor:
+    radii = []
+    for chunk in torch.split(points, batch_size):
+        distances = torch.cdist(chunk, points)
+        radii.append(distances.kthvalue(k + 1, dim=1).values)  # the point itself is at distance 0
+    return torch.cat(radii)
+
+
+def _inside_balls(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, batch_size: int) -> torch.Tensor:
+    inside = []
+    for chunk in torch.split(queries, batch_size):
+        inside.append((torch.cdist(chunk, centres) <= radii[None, :]).any(dim=1))
+    return torch.cat(inside)
+
+
+@torch.no_grad()
+def precision_recall(
+    real: torch.Tensor, fake: torch.Tensor, *, k: int = 3, batch_size: int = 1024
+) -> tuple[float, float]:
+    r"""Improved precision and recall for distributions (Kynkäänniemi et al. 2019).
+
+    The manifold of a set is the union of balls B(φ_i, r_i) with r_i the distance from φ_i to its
+    k-th nearest neighbour in the same set. **Precision**: fraction of ``fake`` ``(m, d)`` inside the
+    manifold of ``real`` ``(n, d)`` (are samples realistic?); **recall**: fraction of ``real`` inside
+    the manifold of ``fake`` (is the data's variety covered?). Both in [0, 1]; computed in float64
+    on the tensors' device, in batches of ``batch_size`` rows.
+    """
+    real = as_points(real, "real", min_points=2)
+    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2)
+    if fake.device != real.device:
+        raise ValueError(f"real is on {real.device} but fake on {fake.device}")
+    k = check_positive_int(k, "k")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if k >= min(real.shape[0], fake.shape[0]):
+        raise ValueError(f"k must be smaller than both set sizes ({real.shape[0]}, {fake.shape[0]}), got {k}")
+    real, fake = real.detach().double(), fake.detach().double()
+    real_radii = _kth_neighbour_radius(real, k, batch_size)
+    fake_radii = _kth_neighbour_radius(fake, k, batch_size)
+    precision = float(_inside_balls(fake, real, real_radii, batch_size).double().mean())
+    recall = float(_inside_balls(real, fake, fake_radii, batch_size).double().mean())
+    return precision, recall
+
+
+# ----------------------------------------------------------------------------------------------
+# On the digits classifier (the book's Inception network)
+# ----------------------------------------------------------------------------------------------
+
+
+def fid(images: torch.Tensor, reference: torch.Tensor) -> float:
+    """FID of ``images`` against ``reference`` (digits in [0, 1], ``(n, 64)`` or ``(n, 8, 8)``):
+    the Fréchet distance between Gaussian fits of the shipped digits classifier's 64 features."""
+    from .classifier import digits_classifier
+
+    model = digits_classifier()
+    features_x, _ = model.predict(images)
+    features_y, _ = model.predict(reference)
+    if features_x.shape[0] < 2 or features_y.shape[0] < 2:
+        raise ValueError("the FID needs at least 2 images in each set to fit a covariance")
+    return feature_frechet_distance(features_x, features_y)
+
+
+def digits_inception_score(images: torch.Tensor, *, splits: int = 10) -> tuple[float, float]:
+    """Inception score (mean, std over ``splits``) of digits in [0, 1] under the shipped classifier."""
+    from .classifier import digits_classifier
+
+    _, probabilities = digits_classifier().predict(images)
+    return inception_score(probabilities, splits=splits)
+
+
+@dataclass(frozen=True)
+class DigitsReport:
+    """Result of :func:`digits_report`."""
+
+    fid: float
+    inception_score: float
+    inception_std: float
+    precision: float
+    recall: float
+    classes_covered: int  # classes with at least min_share of the confidently classified samples
+    confident: float  # fraction of samples classified with confidence ≥ the threshold
+    class_shares: tuple[float, ...]  # predicted class histogram of the samples
+
+    def __str__(self) -> str:
+        return (
+            f"FID {self.fid:.2f}, IS {self.inception_score:.2f} ± {self.inception_std:.2f}, "
+            f"precision {self.precision:.3f}, recall {self.recall:.3f}, {self.classes_covered}/10 classes"
+        )
+
+
+def digits_report(
+    images: torch.Tensor, reference: torch.Tensor, *, k: int = 3, splits: int = 10, confidence: float = 0.9,
+    min_share: float = 0.05,
+) -> DigitsReport:
+    """Every classifier-based metric of ``images`` against ``reference`` (digits in [0, 1]) in one pass:
+    FID, Inception score, precision and recall (k-NN balls in the classifier's feature space) and the
+    digits' analogue of modes captured: a sample is *confident* when the classifier gives its class
+    probability ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when
+    it receives at least ``min_share`` of the confident samples (half the uniform share by default,
+    so that the classifier's rare confident mistakes do not count as coverage)."""
+    from .classifier import digits_classifier
+
+    confidence = check_positive_float(confidence, "confidence")
+    if confidence > 1:
+        raise ValueError(f"confidence must lie in (0, 1], got {confidence}")
+    min_share = check_positive_float(min_share, "min_share")
+    if min_share > 1:
+        raise ValueError(f"min_share must lie in (0, 1], got {min_share}")
+    model = digits_classifier()
+    features, probabilities = model.predict(images)
+    reference_features, _ = model.predict(reference)
+    score, spread = inception_score(probabilities, splits=splits)
+    precision, recall = precision_recall(reference_features, features, k=k)
+    top, label = probabilities.max(dim=1)
+    sure = top >= confidence
+    shares = torch.bincount(label, minlength=10).double() / label.numel()
+    return DigitsReport(
+        fid=feature_frechet_distance(features, reference_features),
+        inception_score=score,
+        inception_std=spread,
+        precision=precision,
+        recall=recall,
+        classes_covered=int((torch.bincount(label[sure], minlength=10) >= min_share * max(int(sure.sum()), 1)).sum()),
+        confident=float(sure.double().mean()),
+        class_shares=tuple(float(v) for v in shares),
+    )

@@ -53,3 +53,125 @@ def test_threshold_controls_quality():
 def test_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         metrics.mode_statistics(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------- Fréchet distance
+
+
+def _random_covariance(d, seed):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(d, d, generator=g, dtype=torch.float64)
+    return a @ a.T / d + 0.05 * torch.eye(d, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("d", [1, 2, 16, 64])
+def test_frechet_distance_matches_the_scipy_formula(d):
+    from scipy import linalg
+
+    g = torch.Generator().manual_seed(d)
+    m1, m2 = torch.randn(d, generator=g, dtype=torch.float64), torch.randn(d, generator=g, dtype=torch.float64)
+    c1, c2 = _random_covariance(d, 1), _random_covariance(d, 2)
+    root = linalg.sqrtm(c1.numpy() @ c2.numpy())
+    reference = float(((m1 - m2) ** 2).sum()) + float(torch.trace(c1) + torch.trace(c2)) - 2 * float(root.real.trace())
+    assert metrics.frechet_distance(m1, c1, m2, c2) == pytest.approx(reference, rel=1e-6)
+
+
+def test_frechet_distance_is_the_closed_form_w2_between_gaussians():
+    # commuting covariances: W2² = ‖μ1 − μ2‖² + ‖Σ1^{1/2} − Σ2^{1/2}‖_F²; in 1D (σ1 − σ2)² + (m1 − m2)²
+    c1 = torch.diag(torch.tensor([1.0, 4.0, 9.0], dtype=torch.float64))
+    c2 = torch.diag(torch.tensor([4.0, 1.0, 1.0], dtype=torch.float64))
+    m1, m2 = torch.zeros(3, dtype=torch.float64), torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    assert metrics.frechet_distance(m1, c1, m2, c2) == pytest.approx(5 + 1 + 1 + 4, rel=1e-12)
+    assert metrics.frechet_distance(m1, c1, m1, c1) == pytest.approx(0, abs=1e-10)
+
+
+def test_sqrtm_psd_squares_back():
+    c = _random_covariance(20, 3)
+    root = metrics.sqrtm_psd(c)
+    torch.testing.assert_close(root @ root, c, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(root, root.T)
+
+
+def test_gaussian_fit_agrees_with_torch_cov():
+    x = torch.randn(500, 5, generator=torch.Generator().manual_seed(0))
+    mean, cov = metrics.gaussian_fit(x)
+    torch.testing.assert_close(mean, x.double().mean(0))
+    torch.testing.assert_close(cov, torch.cov(x.double().T))
+
+
+def test_frechet_rejects_bad_inputs():
+    c = torch.eye(3, dtype=torch.float64)
+    m = torch.zeros(3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="mean2"):
+        metrics.frechet_distance(m, c, torch.zeros(4, dtype=torch.float64), c)
+    with pytest.raises(ValueError, match="cov1 and cov2"):
+        metrics.frechet_distance(m, c, m, torch.eye(4, dtype=torch.float64))
+    with pytest.raises(ValueError, match="square"):
+        metrics.frechet_distance(m, torch.ones(3, 2), m, c)
+    with pytest.raises(ValueError, match="finite"):
+        metrics.frechet_distance(m, c * float("nan"), m, c)
+    with pytest.raises(ValueError, match="at least 2"):
+        metrics.gaussian_fit(torch.randn(1, 3))
+    with pytest.raises(ValueError, match="3 columns"):
+        metrics.feature_frechet_distance(torch.randn(10, 3), torch.randn(10, 4))
+
+
+# ---------------------------------------------------------------------- Inception score
+
+
+def test_inception_score_of_confident_uniform_predictions_is_k():
+    for k in (2, 5, 10):
+        probabilities = torch.eye(10, dtype=torch.float64)[torch.arange(1000) % k]
+        mean, std = metrics.inception_score(probabilities, splits=10)
+        assert mean == pytest.approx(k, rel=1e-9) and std == pytest.approx(0, abs=1e-9)
+
+
+def test_inception_score_of_constant_predictions_is_one():
+    probabilities = torch.softmax(torch.randn(10), 0).expand(500, 10).contiguous()
+    mean, _ = metrics.inception_score(probabilities)
+    assert mean == pytest.approx(1.0, abs=1e-9)
+
+
+def test_inception_score_rejects_logits():
+    with pytest.raises(ValueError, match="softmax"):
+        metrics.inception_score(torch.randn(100, 10))
+    with pytest.raises(ValueError, match="splits"):
+        metrics.inception_score(torch.full((5, 2), 0.5), splits=10)
+
+
+# ---------------------------------------------------------------------- precision and recall
+
+
+def test_precision_recall_identical_sets_are_one():
+    x = torch.randn(400, 3, generator=torch.Generator().manual_seed(0))
+    assert metrics.precision_recall(x, x.clone()) == (1.0, 1.0)
+
+
+def test_precision_recall_react_to_dropped_modes_and_to_noise():
+    grid = data.grid()
+    real = grid.sample(2000, seed=0, device="cpu")
+    fake = grid.sample(2000, seed=1, device="cpu")
+    precision, recall = metrics.precision_recall(real, fake)
+    assert precision > 0.9 and recall > 0.9  # k = 3 balls miss a few points of a fresh sample
+    nearest = torch.cdist(fake.double(), grid.centres.cpu().double()).argmin(1)
+    half = fake[nearest < 12]  # 12 of 25 modes
+    precision_half, recall_half = metrics.precision_recall(real, half)
+    assert precision_half > 0.9 and recall_half < 0.6  # samples still realistic; variety lost
+    noise = 10 * torch.rand(2000, 2, generator=torch.Generator().manual_seed(2)) - 5
+    precision_noise, _ = metrics.precision_recall(real, noise)
+    assert precision_noise < 0.1
+
+
+def test_precision_recall_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="k must be smaller"):
+        metrics.precision_recall(torch.randn(3, 2), torch.randn(10, 2), k=3)
+    with pytest.raises(ValueError, match="2 columns"):
+        metrics.precision_recall(torch.randn(10, 2), torch.randn(10, 3))
+    with pytest.raises(ValueError, match="finite"):
+        metrics.precision_recall(torch.randn(10, 2), torch.full((10, 2), float("inf")))
+
+
+def test_wasserstein_distances_are_re_exported():
+    from gencourse import losses
+
+    assert metrics.wasserstein is losses.wasserstein and metrics.sliced_wasserstein is losses.sliced_wasserstein
