@@ -4,10 +4,12 @@
 Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.classical` (histogram, KDE, GMM), :mod:`gencourse.ebm` (energies, MCMC),
 :mod:`gencourse.flows` (normalizing flows), :mod:`gencourse.losses` (strong and weak losses),
-:mod:`gencourse.gan` (generators), :mod:`gencourse.plot`.
+:mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.metrics` (evaluation),
+:mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
+(optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`.
 """
 
-from . import classical, data, ebm, flows, gan, losses, metrics, plot
+from . import classical, classifier, data, ebm, flows, gan, losses, metrics, plot, transport
 from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "budget",
     "by_budget",
     "classical",
+    "classifier",
     "data",
     "device",
     "ebm",
@@ -25,5 +28,6 @@ __all__ = [
     "manual_seed",
     "plot",
     "progress_bar",
+    "transport",
 ]
 __version__ = "0.1.0"
