@@ -3,28 +3,38 @@
 #   1. unit tests of gencourse and of the project's files (pytest tests/);
 #   2. every chapter of _toc.yml executed by nbval, under the quick compute budget;
 #   3. a quick build of the book (every chapter executed again, Sphinx warnings are errors);
-#   4. the tests of the built HTML.
+#   4. the tests of the built HTML;
+#   5. the homework: otter assign on every assignment, the autograder on each reference solution
+#      (full marks) and on each blank student notebook (must not pass);
+#   6. the student edition (solutions hidden), built without execution, and its tests.
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=quick GENCOURSE_PROGRESS=0 PYTHONHASHSEED=0
 start=$SECONDS
 
-echo "== 1/4 unit tests"
+echo "== 1/6 unit tests"
 python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py
 
-echo "== 2/4 nbval: every chapter, quick budget"
+echo "== 2/6 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)
 trap 'rm -rf "$nbdir"' EXIT
 python scripts/notebooks.py nbval "$nbdir" >/dev/null
 # hard wall-clock limits: a hung kernel must fail the run, not stall it
 timeout --kill-after=30 1200 python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$nbdir"
 
-echo "== 3/4 book build, quick budget"
+echo "== 3/6 book build, quick budget"
 rm -rf _build/html _build/jupyter_execute _build/.doctrees
 timeout --kill-after=30 1200 jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 
-echo "== 4/4 built HTML"
+echo "== 4/6 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py
+
+echo "== 5/6 homework: otter assign, autograder on solutions and on blanks"
+timeout --kill-after=30 900 python scripts/homework.py check
+
+echo "== 6/6 student edition: built without solutions"
+STUDENT_EXECUTE=off bash scripts/build-student.sh
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"

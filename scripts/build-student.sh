@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the student edition of the book: the same pages with every exercise's solution removed
+# (the student_edition option of _ext/student_edition.py, which also removes sphinx-exercise's gated
+# solutions, where its hide_solutions option fails), into _build/student/_build/html.
+#   bash scripts/build-student.sh                        # full budget, every chapter executed
+#   GENCOURSE_BUDGET=quick bash scripts/build-student.sh # a fast draft
+#   STUDENT_EXECUTE=off bash scripts/build-student.sh    # no execution (what CI checks: which
+#                                                        # text reaches the HTML does not depend on it)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
+export GENCOURSE_BUDGET=${GENCOURSE_BUDGET:-full} GENCOURSE_PROGRESS=${GENCOURSE_PROGRESS:-0}
+config="$root/_config.student.yml"   # derived from _config.yml, removed afterwards
+trap 'rm -f "$config"' EXIT
+python - "$config" "${STUDENT_EXECUTE:-force}" <<'PY'
+import sys
+
+import yaml
+
+config = yaml.safe_load(open("_config.yml"))
+config["title"] = f"{config['title']} (student edition)"
+config.setdefault("sphinx", {}).setdefault("config", {})["student_edition"] = True
+config["execute"]["execute_notebooks"] = sys.argv[2]
+yaml.safe_dump(config, open(sys.argv[1], "w"), allow_unicode=True, sort_keys=False)
+PY
+rm -rf _build/student
+timeout --kill-after=30 5400 jupyter-book build . --config "$config" --path-output _build/student \
+  --warningiserror --nitpick --keep-going --quiet
+echo "student edition built into $root/_build/student/_build/html (execution: ${STUDENT_EXECUTE:-force})"

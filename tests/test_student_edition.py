@@ -1,0 +1,68 @@
+"""Tests of the student edition (run after `bash scripts/build-student.sh`; scripts/test.sh does both).
+
+Every exercise of every chapter is in the student edition and no solution is: no solution box,
+and none of the code that a gated solution (solution-start ... solution-end) runs. Set
+GENCOURSE_STUDENT_HTML to test another folder; with GENCOURSE_REQUIRE_HTML=1 a missing build is a
+failure instead of a skip.
+"""
+
+import html
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("GENCOURSE_STUDENT_HTML", ROOT / "_build" / "student" / "_build" / "html"))
+spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
+notebooks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(notebooks)
+CHAPTERS = notebooks.chapters()
+
+if not (HTML / "index.html").exists():
+    if os.environ.get("GENCOURSE_REQUIRE_HTML") == "1":
+        raise RuntimeError(f"no student edition at {HTML}: run bash scripts/build-student.sh first")
+    pytest.skip(f"no student edition at {HTML} (scripts/test.sh builds it)", allow_module_level=True)
+
+
+def gated_solution_code(text: str) -> list[str]:
+    """For every code cell between solution-start and solution-end, its first line of code that
+    appears nowhere else in the chapter (so that finding it in a page means the solution is there)."""
+    lines = []
+    for block in re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.S):
+        for cell in re.findall(r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*\n?(.*?)```", block, re.S):
+            unique = (line.strip() for line in cell.splitlines()
+                      if len(line.strip()) > 15 and not line.lstrip().startswith("#") and text.count(line.strip()) == 1)
+            first = next(unique, None)
+            if first:
+                lines.append(first)
+    return lines
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_exercises_without_solutions(path):
+    page = (HTML / path.relative_to(ROOT)).with_suffix(".html").read_text()
+    source = path.read_text()
+    labels = re.findall(r"```\{exercise\}\n:label: (\S+)", source)
+    assert labels, "the chapter has exercises"
+    for label in labels:
+        assert f'id="{label}"' in page, f"exercise {label} is missing from the student edition"
+    assert not re.search(r'class="[^"]*\bsolution\b', page), "a solution box reached the student edition"
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    for line in gated_solution_code(source):
+        assert line not in text, f"solution code reached the student edition: {line!r}"
+
+
+def test_the_solutions_exist_in_the_sources():
+    # the check above must have something to find: the chapters do contain gated solution code
+    assert sum(len(gated_solution_code(p.read_text())) for p in CHAPTERS) >= 5
+
+
+def test_the_full_edition_does_show_solutions():
+    full = [ROOT / "_build" / "html" / "chapters" / f"{p.stem}.html" for p in CHAPTERS]
+    if not all(page.exists() for page in full):
+        pytest.skip("no complete full build to compare with")
+    pages = [page.read_text() for page in full]
+    assert all(re.search(r'class="[^"]*\bsolution\b', page) for page in pages)
