@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int
-from .losses import sliced_wasserstein, wasserstein
+from .losses import _pair, sliced_wasserstein, wasserstein
 
 __all__ = [
     "DigitsReport",
@@ -199,7 +199,7 @@ def inception_score(probabilities: torch.Tensor, *, splits: int = 10) -> tuple[f
         kl = torch.where(part > 0, part * (torch.log(part.clamp_min(1e-300)) - torch.log(marginal.clamp_min(1e-300))), 0.0)
         scores.append(float(torch.exp(kl.sum(dim=1).mean())))
     scores_t = torch.tensor(scores, dtype=torch.float64)
-    return float(scores_t.mean()), float(scores_t.std(unbiased=False)) if splits > 1 else 0.0
+    return float(scores_t.mean()), float(scores_t.std(unbiased=False))
 
 
 def _kth_neighbour_radius(points: torch.Tensor, k: int, batch_size: int) -> torch.Tensor:
@@ -229,10 +229,7 @@ def precision_recall(
     the manifold of ``fake`` (is the data's variety covered?). Both in [0, 1]; computed in float64
     on the tensors' device, in batches of ``batch_size`` rows.
     """
-    real = as_points(real, "real", min_points=2)
-    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2)
-    if fake.device != real.device:
-        raise ValueError(f"real is on {real.device} but fake on {fake.device}")
+    real, fake = _pair(real, fake, "real", "fake")
     k = check_positive_int(k, "k")
     batch_size = check_positive_int(batch_size, "batch_size")
     if k >= min(real.shape[0], fake.shape[0]):

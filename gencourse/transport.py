@@ -16,15 +16,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import as_points, check_positive_int
-from .losses import _weights
+from ._checks import check_positive_int
+from .losses import _pair, _weights
 
 __all__ = ["kantorovich_dual", "optimal_matching", "transport_plan"]
 
 
 def _sets(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    x = as_points(x, "x")
-    y = as_points(y, "y", dim=x.shape[1])
+    """The checks of the losses' pairs of samples, then float64 on the CPU (SciPy and POT run there)."""
+    x, y = _pair(x, y)
     return x.detach().cpu().double(), y.detach().cpu().double()
 
 
