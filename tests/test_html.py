@@ -6,7 +6,6 @@ chapter's notebook in this repository. Set GENCOURSE_HTML to test another build 
 With GENCOURSE_REQUIRE_HTML=1 a missing build is a failure instead of a skip.
 """
 
-import importlib.util
 import os
 import re
 from html.parser import HTMLParser
@@ -14,18 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from _book import CHAPTERS, ROOT, notebooks, require_build
 
-ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("GENCOURSE_HTML", ROOT / "_build" / "html"))
-spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(notebooks)
-CHAPTERS = notebooks.chapters()
-
-if not (HTML / "index.html").exists():
-    if os.environ.get("GENCOURSE_REQUIRE_HTML") == "1":
-        raise RuntimeError(f"no built book at {HTML}: run jupyter-book build . first")
-    pytest.skip(f"no built book at {HTML} (scripts/test.sh builds it)", allow_module_level=True)
+require_build(HTML, "built book", "jupyter-book build .")
 
 
 class Page(HTMLParser):

@@ -1,24 +1,18 @@
 """Checks of the project's own files: dependencies, chapters, Colab twins, CI command."""
 
-import importlib.util
 import re
 import sys
 import tomllib
-from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(notebooks)
+from _book import CHAPTERS, ROOT, notebooks
+
 sys.path.insert(0, str(ROOT / "_ext"))
 import colab  # noqa: E402
-
-CHAPTERS = notebooks.chapters()
 
 
 def _normalise(requirement: str) -> str:

@@ -7,24 +7,15 @@ failure instead of a skip.
 """
 
 import html
-import importlib.util
 import os
 import re
 from pathlib import Path
 
 import pytest
+from _book import CHAPTERS, ROOT, require_build
 
-ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("GENCOURSE_STUDENT_HTML", ROOT / "_build" / "student" / "_build" / "html"))
-spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(notebooks)
-CHAPTERS = notebooks.chapters()
-
-if not (HTML / "index.html").exists():
-    if os.environ.get("GENCOURSE_REQUIRE_HTML") == "1":
-        raise RuntimeError(f"no student edition at {HTML}: run bash scripts/build-student.sh first")
-    pytest.skip(f"no student edition at {HTML} (scripts/test.sh builds it)", allow_module_level=True)
+require_build(HTML, "student edition", "bash scripts/build-student.sh")
 
 
 def gated_solution_code(text: str) -> list[str]:
