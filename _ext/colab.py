@@ -22,9 +22,11 @@ def colab_url(repository_url: str, branch: str, docname: str) -> str:
     repo = repository_url.rstrip("/").removesuffix(".git")
     prefix = "https://github.com/"
     if not repo.startswith(prefix):
-        raise ValueError(f"repository.url must be a https://github.com/OWNER/REPO URL, got {repository_url!r}")
+        raise ValueError(
+            f"repository.url must be a https://github.com/OWNER/REPO URL, got {repository_url!r}"
+        )
     notebook = PurePosixPath("notebooks") / (PurePosixPath(docname).name + ".ipynb")
-    return f"{COLAB}/{repo[len(prefix):]}/blob/{branch}/{notebook}"
+    return f"{COLAB}/{repo[len(prefix) :]}/blob/{branch}/{notebook}"
 
 
 class ColabBadge(SphinxDirective):
@@ -34,8 +36,14 @@ class ColabBadge(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         options = self.config.html_theme_options
-        url = colab_url(options.get("repository_url", ""), options.get("repository_branch", "main"), self.env.docname)
-        link = nodes.reference("", "Open this chapter in Colab", refuri=url, classes=["colab-link"])
+        url = colab_url(
+            options.get("repository_url", ""),
+            options.get("repository_branch", "main"),
+            self.env.docname,
+        )
+        link = nodes.reference(
+            "", "Open this chapter in Colab", refuri=url, classes=["colab-link"]
+        )
         para = nodes.paragraph("", "", classes=["colab-badge"])
         para += nodes.Text("▶ ")
         para += link

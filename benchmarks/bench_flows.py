@@ -42,7 +42,9 @@ def _dequantize(x: torch.Tensor, levels: int | None, rng: torch.Generator) -> to
 
 def train_zuko(train, valid, *, n_couplings, hidden, steps, levels, seed):
     torch.manual_seed(seed)
-    flow = zuko.flows.RealNVP(train.shape[1], transforms=n_couplings, hidden_features=(hidden, hidden))
+    flow = zuko.flows.RealNVP(
+        train.shape[1], transforms=n_couplings, hidden_features=(hidden, hidden)
+    )
     optimizer = torch.optim.Adam(flow.parameters(), lr=1e-3)
     rng = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
@@ -54,7 +56,9 @@ def train_zuko(train, valid, *, n_couplings, hidden, steps, levels, seed):
         optimizer.step()
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        y = _dequantize(valid, levels, torch.Generator().manual_seed(0))  # as flows.evaluate_nll(seed=0)
+        y = _dequantize(
+            valid, levels, torch.Generator().manual_seed(0)
+        )  # as flows.evaluate_nll(seed=0)
         nll = -float(flow().log_prob(y).mean())
     return nll, seconds / steps
 
@@ -63,7 +67,14 @@ def train_gencourse(train, valid, *, n_couplings, hidden, steps, levels, seed):
     torch.manual_seed(seed)
     flow = flows.real_nvp(train.shape[1], n_couplings, hidden, device="cpu")
     history = flows.train_flow(
-        flow, train, levels=levels, n_steps=steps, batch_size=256, lr=1e-3, seed=seed, progress=False
+        flow,
+        train,
+        levels=levels,
+        n_steps=steps,
+        batch_size=256,
+        lr=1e-3,
+        seed=seed,
+        progress=False,
     )
     return flows.evaluate_nll(flow, valid, levels=levels, seed=0), history.seconds / steps
 
@@ -74,7 +85,9 @@ def _summary(values: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--moons-steps", type=int, default=3000)
     parser.add_argument("--digits-steps", type=int, default=300)
@@ -86,16 +99,28 @@ def main() -> None:
     test_images, _ = data.digits("test", device="cpu")
     problems = {
         "two moons": dict(
-            train=moons.sample(4000, seed=0, device="cpu"), valid=moons.sample(2000, seed=1, device="cpu"),
-            n_couplings=6, hidden=64, steps=args.moons_steps, levels=None,
+            train=moons.sample(4000, seed=0, device="cpu"),
+            valid=moons.sample(2000, seed=1, device="cpu"),
+            n_couplings=6,
+            hidden=64,
+            steps=args.moons_steps,
+            levels=None,
         ),
         "digits 8x8": dict(
-            train=images.reshape(-1, 64), valid=test_images.reshape(-1, 64),
-            n_couplings=6, hidden=128, steps=args.digits_steps, levels=data.DIGIT_LEVELS,
+            train=images.reshape(-1, 64),
+            valid=test_images.reshape(-1, 64),
+            n_couplings=6,
+            hidden=128,
+            steps=args.digits_steps,
+            levels=data.DIGIT_LEVELS,
         ),
     }
-    print(f"torch {torch.__version__}, zuko {zuko.__version__}, {torch.get_num_threads()} threads, seeds 0..{args.seeds - 1}")
-    header = f"{'data':<11} {'library':<10} {'held-out NLL (nats)':>22} {'bits/dim':>9} {'ms/step':>17}"
+    print(
+        f"torch {torch.__version__}, zuko {zuko.__version__}, {torch.get_num_threads()} threads, seeds 0..{args.seeds - 1}"
+    )
+    header = (
+        f"{'data':<11} {'library':<10} {'held-out NLL (nats)':>22} {'bits/dim':>9} {'ms/step':>17}"
+    )
     print(header)
     print("-" * len(header))
     for name, problem in problems.items():
@@ -112,7 +137,9 @@ def main() -> None:
         gap = statistics.mean(results["gencourse"][0]) - statistics.mean(results["zuko"][0])
         ratio = statistics.mean(results["gencourse"][1]) / statistics.mean(results["zuko"][1])
         verdict = "met" if gap <= 0.02 and ratio <= 1.0 else "NOT met"
-        print(f"{name:<11} gencourse − zuko: NLL {gap:+.4f} nats, time ratio {ratio:.2f} → goal {verdict}")
+        print(
+            f"{name:<11} gencourse − zuko: NLL {gap:+.4f} nats, time ratio {ratio:.2f} → goal {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -27,12 +27,23 @@ import torch
 
 from gencourse import data, gan, metrics
 
-def run(recipe: str, toy, std: float, steps: int, seed: int) -> tuple[metrics.ModeStatistics, float]:
+
+def run(
+    recipe: str, toy, std: float, steps: int, seed: int
+) -> tuple[metrics.ModeStatistics, float]:
     torch.manual_seed(seed)
     generator, critic = gan.toy_models(recipe, device="cpu")
     start = time.perf_counter()
-    gan.train_gan(generator, critic, toy.sample(20_000, seed=0, device="cpu"), recipe=recipe, n_steps=steps,
-                  seed=seed, progress=False, **gan.TOY_SETTINGS[recipe])
+    gan.train_gan(
+        generator,
+        critic,
+        toy.sample(20_000, seed=0, device="cpu"),
+        recipe=recipe,
+        n_steps=steps,
+        seed=seed,
+        progress=False,
+        **gan.TOY_SETTINGS[recipe],
+    )
     seconds = time.perf_counter() - start
     with torch.no_grad():
         samples = generator.sample(2500, torch.Generator().manual_seed(seed))
@@ -40,7 +51,9 @@ def run(recipe: str, toy, std: float, steps: int, seed: int) -> tuple[metrics.Mo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--recipes", default="wgan-gp,ns-gan")
@@ -58,14 +71,19 @@ def main() -> None:
                 print(f"{recipe:9s} {name:10s} seed {seed}: {stats} ({seconds:.0f} s)", flush=True)
             modes = [r.modes_captured for r in results]
             quality = [100 * r.high_quality for r in results]
-            print(f"{recipe:9s} {name:10s} mean: {statistics.mean(modes):.1f} modes, {statistics.mean(quality):.1f} % high quality")
+            print(
+                f"{recipe:9s} {name:10s} mean: {statistics.mean(modes):.1f} modes, {statistics.mean(quality):.1f} % high quality"
+            )
             if recipe == "wgan-gp":
                 if name == "grid of 25":
                     verdict &= all(m == 25 for m in modes) and all(q >= 90 for q in quality)
                 else:
                     verdict &= all(m == 8 for m in modes)
     if "wgan-gp" in args.recipes.split(","):
-        print("goal (WGAN-GP: 25/25 and ≥ 90 % on the grid, 8/8 on the ring, every seed):", "met" if verdict else "NOT met")
+        print(
+            "goal (WGAN-GP: 25/25 and ≥ 90 % on the grid, 8/8 on the ring, every seed):",
+            "met" if verdict else "NOT met",
+        )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,16 @@ def best_time(fn, repeats: int) -> tuple[float, object]:
 
 def pot_w2(x: np.ndarray, y: np.ndarray) -> float:
     cost = ot.dist(x, y, metric="sqeuclidean")
-    return float(np.sqrt(ot.emd2(np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y)), cost, numItermax=10_000_000)))
+    return float(
+        np.sqrt(
+            ot.emd2(
+                np.full(len(x), 1 / len(x)),
+                np.full(len(y), 1 / len(y)),
+                cost,
+                numItermax=10_000_000,
+            )
+        )
+    )
 
 
 def numpy_mmd2(x: np.ndarray, y: np.ndarray, h: float) -> float:
@@ -44,18 +53,26 @@ def numpy_mmd2(x: np.ndarray, y: np.ndarray, h: float) -> float:
 
     n, m = len(x), len(y)
     kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
-    return float((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.mean())
+    return float(
+        (kxx.sum() - np.trace(kxx)) / (n * (n - 1))
+        + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        - 2 * kxy.mean()
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     ok = True
 
     print("Exact W2: gencourse.losses.wasserstein vs ot.emd2")
-    print(f"{'d':>4} {'n':>6} {'W2 gencourse':>14} {'W2 POT':>14} {'rel. diff':>10} {'t gencourse':>12} {'t POT':>8} {'ratio':>6}")
+    print(
+        f"{'d':>4} {'n':>6} {'W2 gencourse':>14} {'W2 POT':>14} {'rel. diff':>10} {'t gencourse':>12} {'t POT':>8} {'ratio':>6}"
+    )
     for d in (2, 64):
         for n in (500, 1000, 2000):
             g = torch.Generator().manual_seed(n + d)
@@ -65,7 +82,9 @@ def main() -> int:
             t_pot, ref = best_time(lambda: pot_w2(x.numpy(), y.numpy()), args.repeats)
             rel = abs(ours - ref) / ref
             ok &= rel < 1e-6
-            print(f"{d:>4} {n:>6} {ours:>14.8f} {ref:>14.8f} {rel:>10.1e} {t_ours:>11.3f}s {t_pot:>7.3f}s {t_ours / t_pot:>6.2f}")
+            print(
+                f"{d:>4} {n:>6} {ours:>14.8f} {ref:>14.8f} {rel:>10.1e} {t_ours:>11.3f}s {t_pot:>7.3f}s {t_ours / t_pot:>6.2f}"
+            )
 
     print("\nMMD² (unbiased, RBF, median bandwidth), n = 5000, d = 2: torch vs NumPy")
     g = torch.Generator().manual_seed(0)
@@ -76,7 +95,9 @@ def main() -> int:
     t_np, ref = best_time(lambda: numpy_mmd2(x.numpy(), y.numpy(), h), args.repeats)
     rel = abs(ours - ref) / abs(ref)
     ok &= rel < 1e-6
-    print(f"torch {ours:.10f} in {t_ours:.3f}s; NumPy {ref:.10f} in {t_np:.3f}s; rel. diff {rel:.1e}; speed-up {t_np / t_ours:.2f}x")
+    print(
+        f"torch {ours:.10f} in {t_ours:.3f}s; NumPy {ref:.10f} in {t_np:.3f}s; rel. diff {rel:.1e}; speed-up {t_np / t_ours:.2f}x"
+    )
     print("\nall values agree" if ok else "\nVALUES DISAGREE")
     return 0 if ok else 1
 

@@ -44,7 +44,9 @@ def as_points(
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (n, d), got shape {tuple(x.shape)}")
     if dim is not None and x.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} columns (dimension d={dim}), got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must have {dim} columns (dimension d={dim}), got shape {tuple(x.shape)}"
+        )
     if x.shape[0] < min_points:
         raise ValueError(f"{name} must hold at least {min_points} point(s), got {x.shape[0]}")
     if device is not None:

@@ -28,7 +28,13 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, check_same_device, make_generator
+from ._checks import (
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    check_same_device,
+    make_generator,
+)
 from .config import device as default_device
 from .config import progress_bar
 
@@ -96,7 +102,9 @@ class BasisExpansion(nn.Module):
         """log k_h(x_i, μ_j) for every query x_i and centre μ_j: shape ``(n, m)``."""
 
     @abstractmethod
-    def _sample_kernel(self, index: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    def _sample_kernel(
+        self, index: torch.Tensor, generator: torch.Generator | None
+    ) -> torch.Tensor:
         """One draw from k_h(·, μ_j) for each j in ``index`` (shape ``(n,)``), on the CPU."""
 
     def log_prob(self, x: torch.Tensor, chunk_size: int = 1024) -> torch.Tensor:
@@ -108,7 +116,9 @@ class BasisExpansion(nn.Module):
         x = self._check_query(x)
         chunk_size = check_positive_int(chunk_size, "chunk_size")
         log_a = torch.log(self.weights)
-        parts = [torch.logsumexp(log_a + self.log_kernel(chunk), dim=1) for chunk in x.split(chunk_size)]
+        parts = [
+            torch.logsumexp(log_a + self.log_kernel(chunk), dim=1) for chunk in x.split(chunk_size)
+        ]
         return torch.cat(parts)
 
     @torch.no_grad()
@@ -150,11 +160,15 @@ class KDE(BasisExpansion):
         device: where the centres live (default :func:`gencourse.device`).
     """
 
-    def __init__(self, bandwidth: float | str = "scott", device: torch.device | str | None = None) -> None:
+    def __init__(
+        self, bandwidth: float | str = "scott", device: torch.device | str | None = None
+    ) -> None:
         super().__init__(device)
         if isinstance(bandwidth, str):
             if bandwidth not in ("scott", "silverman"):
-                raise ValueError(f"bandwidth must be a positive number, 'scott' or 'silverman', got {bandwidth!r}")
+                raise ValueError(
+                    f"bandwidth must be a positive number, 'scott' or 'silverman', got {bandwidth!r}"
+                )
         else:
             bandwidth = check_positive_float(bandwidth, "bandwidth")
         self.bandwidth = bandwidth
@@ -163,7 +177,11 @@ class KDE(BasisExpansion):
     def fit(self, x: torch.Tensor) -> KDE:
         """Use the data points as centres μ_j = x_j with weights a_j = 1/n."""
         x = self._data(x, min_points=2 if isinstance(self.bandwidth, str) else 1)
-        self.h = bandwidth_rule(x, self.bandwidth) if isinstance(self.bandwidth, str) else self.bandwidth
+        self.h = (
+            bandwidth_rule(x, self.bandwidth)
+            if isinstance(self.bandwidth, str)
+            else self.bandwidth
+        )
         n = x.shape[0]
         self._set_basis(torch.full((n,), 1.0 / n), x)
         return self
@@ -216,7 +234,9 @@ class Histogram(BasisExpansion):
         if b.shape == (2,):
             b = b.expand(d, 2)
         if b.shape != (d, 2):
-            raise ValueError(f"bounds must be one (low, high) pair or {d} pairs, got shape {tuple(b.shape)}")
+            raise ValueError(
+                f"bounds must be one (low, high) pair or {d} pairs, got shape {tuple(b.shape)}"
+            )
         if not bool(torch.isfinite(b).all()) or bool((b[:, 1] <= b[:, 0]).any()):
             raise ValueError("bounds must be finite pairs with low < high")
         return b[:, 0].to(x.device), b[:, 1].to(x.device)
@@ -236,7 +256,9 @@ class Histogram(BasisExpansion):
         index = self._cell_index(x)
         inside = index >= 0
         counts = torch.bincount(index[inside], minlength=self.bins**d).double()
-        axes = [lo[i] + width[i] * (torch.arange(self.bins, device=x.device) + 0.5) for i in range(d)]
+        axes = [
+            lo[i] + width[i] * (torch.arange(self.bins, device=x.device) + 0.5) for i in range(d)
+        ]
         centres = torch.cartesian_prod(*axes).reshape(-1, d)
         self._set_basis(counts / x.shape[0], centres)
         return self
@@ -251,7 +273,9 @@ class Histogram(BasisExpansion):
     def log_kernel(self, x: torch.Tensor) -> torch.Tensor:
         index = self._cell_index(x)
         log_vol = float(torch.log(self.width.double()).sum())
-        out = torch.full((x.shape[0], self.weights.shape[0]), -math.inf, dtype=x.dtype, device=x.device)
+        out = torch.full(
+            (x.shape[0], self.weights.shape[0]), -math.inf, dtype=x.dtype, device=x.device
+        )
         rows = torch.nonzero(index >= 0).squeeze(1)
         out[rows, index[rows]] = -log_vol
         return out
@@ -297,7 +321,9 @@ class GMM(BasisExpansion):
         self.seed = seed
         self.progress = progress
         self.history: list[float] = []
-        self.register_buffer("covariances", torch.empty(0, 0, 0, dtype=torch.float64, device=self._device))
+        self.register_buffer(
+            "covariances", torch.empty(0, 0, 0, dtype=torch.float64, device=self._device)
+        )
 
     def fit(self, x: torch.Tensor) -> GMM:
         """Fit by EM; ``x`` (n, d) with n ≥ K."""
@@ -305,9 +331,13 @@ class GMM(BasisExpansion):
         n, d = x.shape
         generator = make_generator(self.seed)
         means = _kmeans_plus_plus(x, self.n_components, generator)
-        cov = torch.cov(x.T).reshape(d, d) + self.reg * torch.eye(d, dtype=x.dtype, device=x.device)
+        cov = torch.cov(x.T).reshape(d, d) + self.reg * torch.eye(
+            d, dtype=x.dtype, device=x.device
+        )
         covariances = cov.expand(self.n_components, d, d).clone()
-        log_pi = torch.full((self.n_components,), -math.log(self.n_components), dtype=x.dtype, device=x.device)
+        log_pi = torch.full(
+            (self.n_components,), -math.log(self.n_components), dtype=x.dtype, device=x.device
+        )
         self.history = []
         bar = progress_bar(range(self.max_iter), desc="EM", enabled=self.progress, leave=False)
         for _ in bar:
@@ -324,10 +354,14 @@ class GMM(BasisExpansion):
             log_pi = torch.log(nk / n)
             means = (r.T @ x) / nk[:, None]
             centred = x[None, :, :] - means[:, None, :]  # (K, n, d)
-            covariances = torch.einsum("kn,kni,knj->kij", r.T, centred, centred) / nk[:, None, None]
+            covariances = (
+                torch.einsum("kn,kni,knj->kij", r.T, centred, centred) / nk[:, None, None]
+            )
             covariances = covariances + self.reg * torch.eye(d, dtype=x.dtype, device=x.device)
         self._set_basis(torch.exp(log_pi), means)
-        self.covariances = covariances.to(self._device)  # kept in float64 for stable Cholesky factors
+        self.covariances = covariances.to(
+            self._device
+        )  # kept in float64 for stable Cholesky factors
         return self
 
     def log_kernel(self, x: torch.Tensor) -> torch.Tensor:
@@ -336,7 +370,9 @@ class GMM(BasisExpansion):
     def _sample_kernel(self, index, generator):
         chol = torch.linalg.cholesky(self.covariances.cpu())
         noise = torch.randn(index.shape[0], self.dim, generator=generator, dtype=torch.float64)
-        return (self.centres.cpu().double()[index] + (chol[index] @ noise[:, :, None]).squeeze(2)).float()
+        return (
+            self.centres.cpu().double()[index] + (chol[index] @ noise[:, :, None]).squeeze(2)
+        ).float()
 
 
 def _log_normal(x: torch.Tensor, means: torch.Tensor, covariances: torch.Tensor) -> torch.Tensor:
@@ -357,7 +393,11 @@ def _kmeans_plus_plus(x: torch.Tensor, k: int, generator: torch.Generator | None
     centres = [x[first]]
     d2 = (x - x[first]).square().sum(dim=1)
     for _ in range(1, k):
-        p = (d2 / d2.sum()).cpu() if float(d2.sum()) > 0 else torch.full((n,), 1.0 / n, dtype=x.dtype)
+        p = (
+            (d2 / d2.sum()).cpu()
+            if float(d2.sum()) > 0
+            else torch.full((n,), 1.0 / n, dtype=x.dtype)
+        )
         nxt = torch.multinomial(p, 1, generator=generator).item()
         centres.append(x[nxt])
         d2 = torch.minimum(d2, (x - x[nxt]).square().sum(dim=1))
@@ -377,7 +417,9 @@ def total_variation_mc(log_p: torch.Tensor, log_q: torch.Tensor) -> float:
     if not isinstance(log_p, torch.Tensor) or not isinstance(log_q, torch.Tensor):
         raise TypeError("log_p and log_q must be torch.Tensor")
     if log_p.ndim != 1 or log_p.shape != log_q.shape or log_p.numel() == 0:
-        raise ValueError(f"log_p and log_q must have the same shape (n,), got {tuple(log_p.shape)} and {tuple(log_q.shape)}")
+        raise ValueError(
+            f"log_p and log_q must have the same shape (n,), got {tuple(log_p.shape)} and {tuple(log_q.shape)}"
+        )
     if not bool(torch.isfinite(log_p).all()):
         raise ValueError("log_p must be finite at draws from P")
     ratio = torch.exp(log_q.double() - log_p.double())
@@ -442,7 +484,12 @@ def curse_of_dimensionality(
     if len(dims) == 0 or len(sample_sizes) == 0:
         raise ValueError("dims and sample_sizes must be non-empty")
     errors = torch.zeros(len(dims), len(sample_sizes), dtype=torch.float64)
-    jobs = [(i, j, r) for i in range(len(dims)) for j in range(len(sample_sizes)) for r in range(repeats)]
+    jobs = [
+        (i, j, r)
+        for i in range(len(dims))
+        for j in range(len(sample_sizes))
+        for r in range(repeats)
+    ]
     for i, j, r in progress_bar(jobs, desc="KDE error", enabled=progress):
         rho = target(check_positive_int(dims[i], "dims"))
         tv, _ = kde_tv_error(rho, sample_sizes[j], seed=seed + 3 * r, n_test=n_test, device=device)

@@ -68,9 +68,13 @@ class DigitsClassifier(nn.Module):
     def __init__(self, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(32 * 16, 64), nn.ReLU(),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(32 * 16, 64),
+            nn.ReLU(),
         )
         self.head = nn.Linear(64, 10)
         self.to(default_device() if device is None else device)
@@ -84,7 +88,9 @@ class DigitsClassifier(nn.Module):
         return self.head(self.features(images))
 
     @torch.no_grad()
-    def predict(self, images: torch.Tensor, batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+    def predict(
+        self, images: torch.Tensor, batch_size: int = 2048
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(features (n, 64), class probabilities (n, 10))`` without gradients, in batches."""
         batch_size = check_positive_int(batch_size, "batch_size")
         was_training = self.training
@@ -119,19 +125,31 @@ def _shift(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Translate each ``(8, 8)`` image by −1, 0 or +1 pixel in each direction (zero fill)."""
     padded = nn.functional.pad(images, (1, 1, 1, 1))
     offsets = torch.randint(0, 3, (images.shape[0], 2), generator=generator)
-    return torch.stack([p[i:i + 8, j:j + 8] for p, (i, j) in zip(padded, offsets.tolist())])
+    return torch.stack([p[i : i + 8, j : j + 8] for p, (i, j) in zip(padded, offsets.tolist())])
 
 
 def train_digits_classifier(
-    *, epochs: int = 150, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-3, seed: int = 0,
+    *,
+    epochs: int = 150,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
     progress: bool = True,
 ) -> tuple[DigitsClassifier, ClassifierReport]:
     """Train :class:`DigitsClassifier` on the training split of :func:`gencourse.data.digits`
     (cross-entropy, AdamW, dequantized inputs translated by up to one pixel, fixed seed, on the
     CPU for reproducibility) and report its accuracy on the held-out split."""
-    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
+    epochs, batch_size = (
+        check_positive_int(epochs, "epochs"),
+        check_positive_int(batch_size, "batch_size"),
+    )
     lr = check_positive_float(lr, "lr")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < 1:
+    if (
+        isinstance(weight_decay, bool)
+        or not isinstance(weight_decay, (int, float))
+        or not 0 <= weight_decay < 1
+    ):
         raise ValueError(f"weight_decay must be a number in [0, 1), got {weight_decay!r}")
     torch.manual_seed(seed)
     rng = make_generator(seed)
@@ -144,7 +162,9 @@ def train_digits_classifier(
         order = torch.randperm(len(labels), generator=rng)
         total = 0.0
         for idx in torch.split(order, batch_size):
-            x = (_shift(images[idx], rng) + torch.rand(images[idx].shape, generator=rng)) / DIGIT_LEVELS
+            x = (
+                _shift(images[idx], rng) + torch.rand(images[idx].shape, generator=rng)
+            ) / DIGIT_LEVELS
             loss = nn.functional.cross_entropy(model(x), labels[idx])
             optimizer.zero_grad()
             loss.backward()

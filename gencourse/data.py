@@ -96,7 +96,9 @@ class GaussianMixture(Toy):
         if isinstance(stds, torch.Tensor):
             stds = stds.double().cpu()
             if stds.shape not in ((), (k,)):
-                raise ValueError(f"stds must be a number or have shape ({k},), got shape {tuple(stds.shape)}")
+                raise ValueError(
+                    f"stds must be a number or have shape ({k},), got shape {tuple(stds.shape)}"
+                )
             if not bool(torch.isfinite(stds).all()) or bool((stds <= 0).any()):
                 raise ValueError("stds must be finite and > 0")
             stds = stds.expand(k).clone()
@@ -107,7 +109,9 @@ class GaussianMixture(Toy):
         else:
             weights = torch.as_tensor(weights, dtype=torch.float64).cpu()
             if weights.shape != (k,):
-                raise ValueError(f"weights must have shape ({k},), got shape {tuple(weights.shape)}")
+                raise ValueError(
+                    f"weights must have shape ({k},), got shape {tuple(weights.shape)}"
+                )
             if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()):
                 raise ValueError("weights must be finite and >= 0")
             if abs(float(weights.sum()) - 1.0) > 1e-6:
@@ -140,7 +144,11 @@ class GaussianMixture(Toy):
         xd = x.double()
         means, stds, weights = (t.to(x.device) for t in (self.means, self.stds, self.weights))
         sq = torch.cdist(xd, means).square()  # (n, K)
-        log_normal = -0.5 * sq / stds**2 - self.dim * torch.log(stds) - 0.5 * self.dim * math.log(2 * math.pi)
+        log_normal = (
+            -0.5 * sq / stds**2
+            - self.dim * torch.log(stds)
+            - 0.5 * self.dim * math.log(2 * math.pi)
+        )
         return torch.logsumexp(torch.log(weights) + log_normal, dim=1).to(x.dtype)
 
     def __repr__(self) -> str:
@@ -223,7 +231,9 @@ class ConcentricRings(Toy):
         self.bounds = ((-r, r), (-r, r))
 
     def _sample(self, n, generator):
-        which = torch.multinomial(self.radii / self.radii.sum(), n, replacement=True, generator=generator)
+        which = torch.multinomial(
+            self.radii / self.radii.sum(), n, replacement=True, generator=generator
+        )
         angle = 2 * math.pi * torch.rand(n, generator=generator)
         r = self.radii[which] + self.noise * torch.randn(n, generator=generator)
         return torch.stack([r * torch.cos(angle), r * torch.sin(angle)], dim=1)
@@ -245,7 +255,11 @@ class Pinwheel(Toy):
     """``n_arms`` curved arms: Gaussian blobs bent by a rotation that grows along the arm."""
 
     def __init__(
-        self, n_arms: int = 5, radial_std: float = 0.3, tangential_std: float = 0.1, rate: float = 0.25
+        self,
+        n_arms: int = 5,
+        radial_std: float = 0.3,
+        tangential_std: float = 0.1,
+        rate: float = 0.25,
     ) -> None:
         self.n_arms = check_positive_int(n_arms, "n_arms")
         self.radial_std = check_positive_float(radial_std, "radial_std")
@@ -254,7 +268,9 @@ class Pinwheel(Toy):
 
     def _sample(self, n, generator):
         base_angles = 2 * math.pi * torch.arange(self.n_arms) / self.n_arms
-        features = torch.randn(n, 2, generator=generator) * torch.tensor([self.radial_std, self.tangential_std])
+        features = torch.randn(n, 2, generator=generator) * torch.tensor(
+            [self.radial_std, self.tangential_std]
+        )
         features[:, 0] += 1.0
         arm = torch.randint(0, self.n_arms, (n,), generator=generator)
         angle = base_angles[arm] + self.rate * torch.exp(features[:, 0])
@@ -320,7 +336,9 @@ def digits(
     return torch.from_numpy(images[idx]).to(target), torch.from_numpy(labels[idx]).to(target)
 
 
-def dequantize(images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | None = None) -> torch.Tensor:
+def dequantize(
+    images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | None = None
+) -> torch.Tensor:
     """Uniform dequantization y = (x + u) / levels with u ~ U[0, 1)^D, so y ∈ [0, 1)^D.
 
     ``images`` holds integer levels in {0, …, levels − 1} (any shape, floating or integer dtype).

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+)
 from .config import device as default_device
 from .config import progress_bar
 
@@ -59,7 +65,9 @@ class GaussianEnergy(Energy):
             raise ValueError(f"mean must have shape (d,), got {tuple(mean.shape)}")
         d = mean.shape[0]
         if covariance.shape != (d, d):
-            raise ValueError(f"covariance must have shape ({d}, {d}), got {tuple(covariance.shape)}")
+            raise ValueError(
+                f"covariance must have shape ({d}, {d}), got {tuple(covariance.shape)}"
+            )
         super().__init__(d)
         try:
             chol = torch.linalg.cholesky(covariance.double())
@@ -115,7 +123,12 @@ class MLPEnergy(Energy):
     """
 
     def __init__(
-        self, dim: int = 2, hidden: int = 64, depth: int = 3, confinement: float = 0.05, device: torch.device | str | None = None
+        self,
+        dim: int = 2,
+        hidden: int = 64,
+        depth: int = 3,
+        confinement: float = 0.05,
+        device: torch.device | str | None = None,
     ) -> None:
         super().__init__(dim)
         hidden = check_positive_int(hidden, "hidden")
@@ -141,7 +154,9 @@ def _check_energy(energy: Energy) -> None:
 
 def _finite_energy(v: torch.Tensor) -> torch.Tensor:
     if not bool(torch.isfinite(v).all()):
-        raise ValueError("the energy returned non-finite values (NaN or inf): check the model or the step size")
+        raise ValueError(
+            "the energy returned non-finite values (NaN or inf): check the model or the step size"
+        )
     return v
 
 
@@ -156,7 +171,10 @@ def grad_energy(energy: Energy, x: torch.Tensor) -> tuple[torch.Tensor, torch.Te
 
 @torch.no_grad()
 def partition_function(
-    energy: Energy, bounds: tuple[float, float] | list[tuple[float, float]], resolution: int = 200, chunk_size: int = 65536
+    energy: Energy,
+    bounds: tuple[float, float] | list[tuple[float, float]],
+    resolution: int = 200,
+    chunk_size: int = 65536,
 ) -> tuple[float, torch.Tensor, torch.Tensor, float]:
     r"""Z = ∫ e^{−V(x)} dx by the midpoint rule on a grid of ``resolution``^d points.
 
@@ -176,10 +194,15 @@ def partition_function(
     if resolution**d > 50_000_000:
         raise ValueError(f"resolution**d = {resolution}**{d} grid points is too many to evaluate")
     device = module_device(energy)
-    axes = [lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution for lo, hi in b.tolist()]
+    axes = [
+        lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution
+        for lo, hi in b.tolist()
+    ]
     points = torch.cartesian_prod(*axes).reshape(-1, d).float().to(device)
     cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
-    neg_v = torch.cat([-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)])
+    neg_v = torch.cat(
+        [-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)]
+    )
     log_z = float(torch.logsumexp(neg_v, dim=0)) + math.log(cell)
     return log_z, points, (neg_v - log_z).float(), cell
 
@@ -329,12 +352,26 @@ def train_ebm(
         idx = torch.randint(0, n_chains, (batch_size,), generator=generator)
         restart = torch.rand(batch_size, generator=generator) < reinit
         start = chains[idx]
-        start[restart.to(device)] = torch.randn(int(restart.sum()), energy.dim, generator=generator).to(device)
-        negative = langevin(energy, start, step_size, mcmc_steps, seed=int(torch.randint(0, 2**31, (1,), generator=generator))).samples
+        start[restart.to(device)] = torch.randn(
+            int(restart.sum()), energy.dim, generator=generator
+        ).to(device)
+        negative = langevin(
+            energy,
+            start,
+            step_size,
+            mcmc_steps,
+            seed=int(torch.randint(0, 2**31, (1,), generator=generator)),
+        ).samples
         chains[idx] = negative
-        batch = data[torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)]
+        batch = data[
+            torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
+        ]
         v_data, v_model = energy(batch), energy(negative)
-        loss = v_data.mean() - v_model.mean() + regularization * (v_data.square().mean() + v_model.square().mean())
+        loss = (
+            v_data.mean()
+            - v_model.mean()
+            + regularization * (v_data.square().mean() + v_model.square().mean())
+        )
         if not torch.isfinite(loss):
             raise RuntimeError(
                 f"non-finite loss at step {step}: training diverged; lower lr or step_size, or raise regularization"
@@ -351,7 +388,13 @@ def train_ebm(
 
 
 def quadrature_cost(
-    make_energy, exact_log_z, dims: tuple[int, ...], bounds: tuple[float, float], *, tol: float = 1e-3, max_points: int = 20_000_000
+    make_energy,
+    exact_log_z,
+    dims: tuple[int, ...],
+    bounds: tuple[float, float],
+    *,
+    tol: float = 1e-3,
+    max_points: int = 20_000_000,
 ) -> list[tuple[int, int, int]]:
     """Grid size the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, dimension by dimension.
 
@@ -375,7 +418,11 @@ def quadrature_cost(
 
 
 def histogram_tv(
-    samples: torch.Tensor, energy: Energy, bounds: tuple[tuple[float, float], tuple[float, float]], bins: int = 20, refine: int = 8
+    samples: torch.Tensor,
+    energy: Energy,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    bins: int = 20,
+    refine: int = 8,
 ) -> float:
     """Total variation between the histogram of 2D ``samples`` and the exact Gibbs law of ``energy``.
 
@@ -392,12 +439,21 @@ def histogram_tv(
     fine = bins * refine
     _, _, log_density, cell = partition_function(energy, [(x0, x1), (y0, y1)], fine)
     # grid points run over the last axis (y) fastest: reshape to (x, y) and pool refine × refine blocks
-    p = (log_density.exp().double() * cell).reshape(bins, refine, bins, refine).sum(dim=(1, 3)).cpu()
+    p = (
+        (log_density.exp().double() * cell)
+        .reshape(bins, refine, bins, refine)
+        .sum(dim=(1, 3))
+        .cpu()
+    )
     s = samples.double().cpu()
     ix = torch.floor((s[:, 0] - x0) / (x1 - x0) * bins).long()
     iy = torch.floor((s[:, 1] - y0) / (y1 - y0) * bins).long()
     inside = (ix >= 0) & (ix < bins) & (iy >= 0) & (iy < bins)
-    counts = torch.bincount(ix[inside] * bins + iy[inside], minlength=bins * bins).double().reshape(bins, bins)
+    counts = (
+        torch.bincount(ix[inside] * bins + iy[inside], minlength=bins * bins)
+        .double()
+        .reshape(bins, bins)
+    )
     q = counts / s.shape[0]
     outside_model = max(0.0, 1.0 - float(p.sum()))
     outside_samples = 1.0 - float(inside.double().mean())

@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+)
 from .config import device as default_device
 from .config import progress_bar
 
@@ -77,12 +83,18 @@ def autograd_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     with torch.enable_grad():
         y = fn(x)
         if not isinstance(y, torch.Tensor) or y.shape != x.shape:
-            raise ValueError(f"fn must map shape {tuple(x.shape)} to the same shape, got {getattr(y, 'shape', type(y))}")
-        rows = [torch.autograd.grad(y[:, j].sum(), x, retain_graph=True)[0] for j in range(x.shape[1])]
+            raise ValueError(
+                f"fn must map shape {tuple(x.shape)} to the same shape, got {getattr(y, 'shape', type(y))}"
+            )
+        rows = [
+            torch.autograd.grad(y[:, j].sum(), x, retain_graph=True)[0] for j in range(x.shape[1])
+        ]
     return torch.stack(rows, dim=1)
 
 
-def autograd_log_abs_det(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+def autograd_log_abs_det(
+    fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
     r"""log|det ∇fn(x_i)| for each row of ``x`` (shape ``(n, d)`` → ``(n,)``).
 
     The full d × d Jacobian from :func:`autograd_jacobian`, then ``torch.linalg.slogdet``:
@@ -120,7 +132,9 @@ def half_mask(dim: int, split: int | None = None, *, flip: bool = False) -> torc
     dim = check_positive_int(dim, "dim", minimum=2)
     split = dim // 2 if split is None else check_positive_int(split, "split")
     if not 1 <= split <= dim - 1:
-        raise ValueError(f"split must lie in 1..dim-1 = 1..{dim - 1} so that both parts are non-empty, got {split}")
+        raise ValueError(
+            f"split must lie in 1..dim-1 = 1..{dim - 1} so that both parts are non-empty, got {split}"
+        )
     mask = torch.arange(dim) < split
     return ~mask if flip else mask
 
@@ -158,7 +172,9 @@ def _check_mask(mask: torch.Tensor, dim: int | None = None) -> torch.Tensor:
         raise ValueError(f"mask must have length dim={dim}, got length {mask.numel()}")
     kept = int(mask.sum())
     if kept == 0 or kept == mask.numel():
-        raise ValueError(f"mask must keep between 1 and d-1 coordinates, it keeps {kept} of {mask.numel()}")
+        raise ValueError(
+            f"mask must keep between 1 and d-1 coordinates, it keeps {kept} of {mask.numel()}"
+        )
     return mask.cpu()
 
 
@@ -278,7 +294,9 @@ class AffineCoupling(_Coupling):
         self, mask: torch.Tensor, hidden: int = 64, depth: int = 2, scale_bound: float | None = 3.0
     ) -> None:
         super().__init__(mask, 2, hidden, depth)
-        self.scale_bound = None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
+        self.scale_bound = (
+            None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
+        )
 
     def scale_shift(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(u, t) of the kept part ``a``, each of shape ``(n, d − s)``; the shift is v = −t ⊙ e^{u}."""
@@ -330,7 +348,9 @@ class ActNorm(Bijector):
         """Set b = mean(x), s = log std(x) (per coordinate) from a batch of data-side points."""
         x = self._check(x, "x")
         if x.shape[0] < 2:
-            raise ValueError("ActNorm's data-dependent initialisation needs a batch of at least 2 points")
+            raise ValueError(
+                "ActNorm's data-dependent initialisation needs a batch of at least 2 points"
+            )
         self.shift.copy_(x.mean(0))
         self.log_scale.copy_(torch.log(x.std(0) + self.eps))
         self.initialized.fill_(True)
@@ -341,7 +361,9 @@ class ActNorm(Bijector):
     def _inverse(self, x):
         if self.training and not bool(self.initialized):
             self.initialize(x)
-        return (x - self.shift) * torch.exp(-self.log_scale), (-self.log_scale.sum()).expand(x.shape[0])
+        return (x - self.shift) * torch.exp(-self.log_scale), (-self.log_scale.sum()).expand(
+            x.shape[0]
+        )
 
 
 class Permutation(Bijector):
@@ -351,7 +373,9 @@ class Permutation(Bijector):
     permutation of 0..d−1.
     """
 
-    def __init__(self, dim: int, permutation: str | torch.Tensor = "reverse", seed: int | None = 0) -> None:
+    def __init__(
+        self, dim: int, permutation: str | torch.Tensor = "reverse", seed: int | None = 0
+    ) -> None:
         super().__init__(dim)
         if isinstance(permutation, str):
             if permutation == "reverse":
@@ -359,13 +383,19 @@ class Permutation(Bijector):
             elif permutation == "random":
                 perm = torch.randperm(self.dim, generator=make_generator(seed))
             else:
-                raise ValueError(f"permutation must be 'reverse', 'random' or a tensor, got {permutation!r}")
+                raise ValueError(
+                    f"permutation must be 'reverse', 'random' or a tensor, got {permutation!r}"
+                )
         elif isinstance(permutation, torch.Tensor):
             perm = permutation.long().cpu()
-            if perm.shape != (self.dim,) or not torch.equal(torch.sort(perm).values, torch.arange(self.dim)):
+            if perm.shape != (self.dim,) or not torch.equal(
+                torch.sort(perm).values, torch.arange(self.dim)
+            ):
                 raise ValueError(f"permutation must hold each of 0..{self.dim - 1} exactly once")
         else:
-            raise TypeError(f"permutation must be a string or a tensor, got {type(permutation).__name__}")
+            raise TypeError(
+                f"permutation must be a string or a tensor, got {type(permutation).__name__}"
+            )
         self.register_buffer("perm", perm)
         self.register_buffer("inverse_perm", torch.argsort(perm))
 
@@ -407,9 +437,16 @@ class MADE(nn.Module):
             degrees.append(torch.arange(hidden) % (dim - 1) + 1)
         layers: list[nn.Module] = []
         for previous, current in zip(degrees[:-1], degrees[1:]):
-            layers += [_MaskedLinear(previous.numel(), current.numel(), current[:, None] >= previous[None, :]), nn.ReLU()]
+            layers += [
+                _MaskedLinear(
+                    previous.numel(), current.numel(), current[:, None] >= previous[None, :]
+                ),
+                nn.ReLU(),
+            ]
         out_degrees = torch.arange(1, dim + 1).repeat(2)  # u_1..u_d, v_1..v_d
-        last = _MaskedLinear(degrees[-1].numel(), 2 * dim, out_degrees[:, None] > degrees[-1][None, :])
+        last = _MaskedLinear(
+            degrees[-1].numel(), 2 * dim, out_degrees[:, None] > degrees[-1][None, :]
+        )
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
         layers.append(last)
@@ -443,7 +480,9 @@ class MaskedAutoregressive(Bijector):
         super().__init__(dim)
         self.made = MADE(self.dim, hidden, depth)
         self.inverse_autoregressive = bool(inverse_autoregressive)
-        self.scale_bound = None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
+        self.scale_bound = (
+            None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
+        )
         self.passes = 0
 
     def _conditioner(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -484,7 +523,9 @@ class Flow(Bijector):
     ``inverse(x)`` applies the inverses in reverse order, G_θ^{-1} = f_{w_1}^{-1} ∘ … ∘ f_{w_K}^{-1}.
     """
 
-    def __init__(self, layers: Sequence[Bijector], device: torch.device | str | None = None) -> None:
+    def __init__(
+        self, layers: Sequence[Bijector], device: torch.device | str | None = None
+    ) -> None:
         layers = list(layers)
         if not layers:
             raise ValueError("layers must hold at least one Bijector")
@@ -534,14 +575,18 @@ class Flow(Bijector):
         """n points G_θ(z), z ~ Q (differentiable in θ)."""
         return self._forward(self._base_sample(n, generator))[0]
 
-    def sample_with_log_prob(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample_with_log_prob(
+        self, n: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         r"""(x, log P_θ(x)) with x = G_θ(z): log P_θ(x) = log Q(z) − log|det ∇G_θ(z)|, no inverse needed."""
         z = self._base_sample(n, generator)
         x, log_det = self._forward(z)
         return x, standard_normal_log_prob(z) - log_det
 
 
-def _coupling_masks(dim: int, n_couplings: int, image_shape: tuple[int, int] | None) -> list[torch.Tensor]:
+def _coupling_masks(
+    dim: int, n_couplings: int, image_shape: tuple[int, int] | None
+) -> list[torch.Tensor]:
     """Alternating masks, counted from the data side: the last layer of G_θ (the first one the
     density evaluation meets) keeps the even coordinates, the one before it the odd ones, …"""
     parities = [(n_couplings - 1 - k) % 2 for k in range(n_couplings)]
@@ -549,25 +594,40 @@ def _coupling_masks(dim: int, n_couplings: int, image_shape: tuple[int, int] | N
         return [alternating_mask(dim, p) for p in parities]
     height, width = image_shape
     if height * width != dim:
-        raise ValueError(f"image_shape {tuple(image_shape)} has {height * width} pixels but dim={dim}")
+        raise ValueError(
+            f"image_shape {tuple(image_shape)} has {height * width} pixels but dim={dim}"
+        )
     return [checkerboard_mask(height, width, p) for p in parities]
 
 
 def nice(
-    dim: int, n_couplings: int = 4, hidden: int = 64, depth: int = 2, *, scaling: bool = True,
+    dim: int,
+    n_couplings: int = 4,
+    hidden: int = 64,
+    depth: int = 2,
+    *,
+    scaling: bool = True,
     device: torch.device | str | None = None,
 ) -> Flow:
     """NICE: ``n_couplings`` additive couplings on alternating halves, then (optionally) the diagonal scaling."""
     n_couplings = check_positive_int(n_couplings, "n_couplings")
-    layers: list[Bijector] = [AdditiveCoupling(m, hidden, depth) for m in _coupling_masks(dim, n_couplings, None)]
+    layers: list[Bijector] = [
+        AdditiveCoupling(m, hidden, depth) for m in _coupling_masks(dim, n_couplings, None)
+    ]
     if scaling:
         layers.append(DiagonalScaling(dim))
     return Flow(layers, device=device)
 
 
 def real_nvp(
-    dim: int, n_couplings: int = 6, hidden: int = 64, depth: int = 2, *, actnorm: bool = False,
-    image_shape: tuple[int, int] | None = None, scale_bound: float | None = 3.0,
+    dim: int,
+    n_couplings: int = 6,
+    hidden: int = 64,
+    depth: int = 2,
+    *,
+    actnorm: bool = False,
+    image_shape: tuple[int, int] | None = None,
+    scale_bound: float | None = 3.0,
     device: torch.device | str | None = None,
 ) -> Flow:
     """Real-NVP: affine couplings on alternating masks (checkerboards when ``image_shape`` is given).
@@ -578,7 +638,8 @@ def real_nvp(
     n_couplings = check_positive_int(n_couplings, "n_couplings")
     dim = check_positive_int(dim, "dim", minimum=2)
     layers: list[Bijector] = [
-        AffineCoupling(m, hidden, depth, scale_bound) for m in _coupling_masks(dim, n_couplings, image_shape)
+        AffineCoupling(m, hidden, depth, scale_bound)
+        for m in _coupling_masks(dim, n_couplings, image_shape)
     ]
     if actnorm:
         layers.append(ActNorm(dim))
@@ -586,7 +647,12 @@ def real_nvp(
 
 
 def maf(
-    dim: int, n_layers: int = 5, hidden: int = 64, depth: int = 2, *, inverse_autoregressive: bool = False,
+    dim: int,
+    n_layers: int = 5,
+    hidden: int = 64,
+    depth: int = 2,
+    *,
+    inverse_autoregressive: bool = False,
     device: torch.device | str | None = None,
 ) -> Flow:
     """MAF (or IAF): autoregressive layers with the order reversed between consecutive layers."""
@@ -641,13 +707,20 @@ def _check_levels(x: torch.Tensor, levels: int | None, name: str) -> int | None:
         return None
     levels = check_positive_int(levels, "levels", minimum=2)
     if bool((x != torch.round(x)).any()) or bool((x < 0).any()) or bool((x > levels - 1).any()):
-        raise ValueError(f"{name} must hold integer grey levels in 0..{levels - 1} when levels={levels}")
+        raise ValueError(
+            f"{name} must hold integer grey levels in 0..{levels - 1} when levels={levels}"
+        )
     return levels
 
 
 @torch.no_grad()
 def evaluate_nll(
-    flow: Flow, x: torch.Tensor, *, levels: int | None = None, batch_size: int = 4096, seed: int | None = 0
+    flow: Flow,
+    x: torch.Tensor,
+    *,
+    levels: int | None = None,
+    batch_size: int = 4096,
+    seed: int | None = 0,
 ) -> float:
     r"""Mean held-out NLL −(1/n) Σ log P_θ(x_i) in nats, in batches, without gradients.
 
@@ -708,10 +781,16 @@ def train_flow(
     lr = check_positive_float(lr, "lr")
     if max_grad_norm is not None:
         max_grad_norm = check_positive_float(max_grad_norm, "max_grad_norm")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
+    if (
+        isinstance(weight_decay, bool)
+        or not isinstance(weight_decay, (int, float))
+        or weight_decay < 0
+    ):
         raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     if keep_best and valid is None:
-        raise ValueError("keep_best=True needs a validation set valid to choose the best parameters on")
+        raise ValueError(
+            "keep_best=True needs a validation set valid to choose the best parameters on"
+        )
     rng = make_generator(seed)
     history = FlowHistory(dim=flow.dim, levels=levels)
     best_state: dict[str, torch.Tensor] | None = None

@@ -24,7 +24,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+)
 from .config import device as default_device
 from .config import progress_bar
 from .losses import gradient_penalty, leaky_mlp, mmd2
@@ -55,7 +61,12 @@ class MLPGenerator(nn.Module):
     """
 
     def __init__(
-        self, latent_dim: int = 2, dim: int = 2, hidden: int = 128, depth: int = 3, device: torch.device | str | None = None
+        self,
+        latent_dim: int = 2,
+        dim: int = 2,
+        hidden: int = 128,
+        depth: int = 3,
+        device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
@@ -106,7 +117,10 @@ def train_moment_matching(
         raise TypeError(f"generator must be an MLPGenerator, got {type(generator).__name__}")
     device = module_device(generator)
     data = as_points(data, "data", dim=generator.dim, min_points=2).to(device)
-    n_steps, batch_size = check_positive_int(n_steps, "n_steps"), check_positive_int(batch_size, "batch_size", minimum=2)
+    n_steps, batch_size = (
+        check_positive_int(n_steps, "n_steps"),
+        check_positive_int(batch_size, "batch_size", minimum=2),
+    )
     lr = check_positive_float(lr, "lr")
     if len(bandwidths) == 0:
         raise ValueError("bandwidths must hold at least one bandwidth")
@@ -119,7 +133,9 @@ def train_moment_matching(
         real = data[torch.randint(0, data.shape[0], (batch_size,), generator=rng).to(device)]
         fake = generator.sample(batch_size, rng)
         if not bool(torch.isfinite(fake).all()):
-            raise RuntimeError(f"non-finite loss at step {step}: the generator produced NaN or inf; lower lr")
+            raise RuntimeError(
+                f"non-finite loss at step {step}: the generator produced NaN or inf; lower lr"
+            )
         loss = sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
         if not torch.isfinite(loss):
             raise RuntimeError(f"non-finite loss at step {step}: lower lr")
@@ -150,7 +166,12 @@ class MLPDiscriminator(nn.Module):
     """
 
     def __init__(
-        self, dim: int = 2, hidden: int = 128, depth: int = 3, *, spectral_norm: bool = False,
+        self,
+        dim: int = 2,
+        hidden: int = 128,
+        depth: int = 3,
+        *,
+        spectral_norm: bool = False,
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
@@ -167,16 +188,23 @@ class ConvGenerator(nn.Module):
     """G_θ: R^D → [0, 1]^64 for the 8×8 digits: a linear map to 64×2×2, two transposed
     convolutions (2×2 → 4×4 → 8×8) and a sigmoid. Output flattened to ``(n, 64)``."""
 
-    def __init__(self, latent_dim: int = 16, width: int = 64, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self, latent_dim: int = 16, width: int = 64, device: torch.device | str | None = None
+    ) -> None:
         super().__init__()
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.dim = 64
         w = check_positive_int(width, "width")
         self.width = w
-        self.project = nn.Sequential(nn.Linear(self.latent_dim, w * 4), nn.BatchNorm1d(w * 4), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(self.latent_dim, w * 4), nn.BatchNorm1d(w * 4), nn.ReLU()
+        )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1), nn.BatchNorm2d(w // 2), nn.ReLU(),
-            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1), nn.Sigmoid(),
+            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1),
+            nn.BatchNorm2d(w // 2),
+            nn.ReLU(),
+            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1),
+            nn.Sigmoid(),
         )
         self.to(default_device() if device is None else device)
 
@@ -192,15 +220,22 @@ class ConvDiscriminator(nn.Module):
     LeakyReLU and a linear read-out; optional spectral normalisation of every layer."""
 
     def __init__(
-        self, width: int = 64, *, spectral_norm: bool = False, device: torch.device | str | None = None
+        self,
+        width: int = 64,
+        *,
+        spectral_norm: bool = False,
+        device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
         self.dim = 64
         w = check_positive_int(width, "width")
         self.net = nn.Sequential(
-            _maybe_spectral(nn.Conv2d(1, w // 2, 4, stride=2, padding=1), spectral_norm), nn.LeakyReLU(0.2),
-            _maybe_spectral(nn.Conv2d(w // 2, w, 4, stride=2, padding=1), spectral_norm), nn.LeakyReLU(0.2),
-            nn.Flatten(), _maybe_spectral(nn.Linear(w * 4, 1), spectral_norm),
+            _maybe_spectral(nn.Conv2d(1, w // 2, 4, stride=2, padding=1), spectral_norm),
+            nn.LeakyReLU(0.2),
+            _maybe_spectral(nn.Conv2d(w // 2, w, 4, stride=2, padding=1), spectral_norm),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            _maybe_spectral(nn.Linear(w * 4, 1), spectral_norm),
         )
         self.spectral_norm = bool(spectral_norm)
         self.to(default_device() if device is None else device)
@@ -313,9 +348,13 @@ RECIPES: dict[str, Recipe] = {
     # Arjovsky et al. 2017: RMSprop 5e-5, clip 0.01, m = 5
     "wgan-clip": Recipe("wasserstein", "wasserstein", 5, "rmsprop", 5e-5, clip=0.01),
     # Gulrajani et al. 2017: Adam(1e-4, β = (0.5, 0.9)), λ = 10, m = 5
-    "wgan-gp": Recipe("wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), gp_weight=10.0),
+    "wgan-gp": Recipe(
+        "wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), gp_weight=10.0
+    ),
     # Miyato et al. 2018 with the Wasserstein loss: Adam(1e-4, β = (0.5, 0.9)), m = 5
-    "wgan-sn": Recipe("wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), spectral_norm=True),
+    "wgan-sn": Recipe(
+        "wasserstein", "wasserstein", 5, "adam", 1e-4, betas=(0.5, 0.9), spectral_norm=True
+    ),
 }
 
 
@@ -340,7 +379,9 @@ def toy_models(
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     generator = MLPGenerator(latent_dim, dim, hidden=256, depth=3, device=device)
-    discriminator = MLPDiscriminator(dim, hidden=128, depth=3, spectral_norm=RECIPES[recipe].spectral_norm, device=device)
+    discriminator = MLPDiscriminator(
+        dim, hidden=128, depth=3, spectral_norm=RECIPES[recipe].spectral_norm, device=device
+    )
     return generator, discriminator
 
 
@@ -362,7 +403,9 @@ class GANHistory:
     seconds: float = 0.0
 
 
-def _optimizer(name: str, parameters, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+def _optimizer(
+    name: str, parameters, lr: float, betas: tuple[float, float]
+) -> torch.optim.Optimizer:
     if name == "adam":
         return torch.optim.Adam(parameters, lr=lr, betas=betas)
     if name == "rmsprop":
@@ -412,14 +455,18 @@ def train_gan(
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     config = RECIPES[recipe]
     if not isinstance(generator, nn.Module) or not callable(getattr(generator, "sample", None)):
-        raise TypeError("generator must be an nn.Module with a sample(n, generator) method, e.g. MLPGenerator")
+        raise TypeError(
+            "generator must be an nn.Module with a sample(n, generator) method, e.g. MLPGenerator"
+        )
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
     if config.spectral_norm and not getattr(discriminator, "spectral_norm", False):
         raise ValueError(f"recipe {recipe!r} needs a discriminator built with spectral_norm=True")
     device = module_device(generator)
     if module_device(discriminator) != device:
-        raise ValueError(f"generator is on {device} but discriminator on {module_device(discriminator)}")
+        raise ValueError(
+            f"generator is on {device} but discriminator on {module_device(discriminator)}"
+        )
     data = as_points(data, "data", dim=getattr(generator, "dim", None), min_points=2).to(device)
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
@@ -427,7 +474,9 @@ def train_gan(
     lr_d = config.lr if lr is None else check_positive_float(lr, "lr")
     lr_g = lr_d if lr_generator is None else check_positive_float(lr_generator, "lr_generator")
     clip = config.clip if clip is None else check_positive_float(clip, "clip")
-    gp_weight = config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
+    gp_weight = (
+        config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
+    )
     eval_every = check_positive_int(eval_every, "eval_every", minimum=0)  # 0: only at the end
     if evaluate is not None and not callable(evaluate):
         raise TypeError("evaluate must be callable: samples (n, d) -> dict of floats")
@@ -440,7 +489,9 @@ def train_gan(
     history = GANHistory(recipe=recipe)
     schedules = []
     if lr_decay:
-        schedules = [torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - k / n_steps) for o in (opt_d, opt_g)]
+        schedules = [
+            torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - k / n_steps) for o in (opt_d, opt_g)
+        ]
 
     def record(step: int) -> None:
         generator.eval()
@@ -474,7 +525,9 @@ def train_gan(
             if gp_weight is not None:
                 total = total + gp_weight * gradient_penalty(discriminator, real, fake, rng)
             if not torch.isfinite(total):
-                raise RuntimeError(f"non-finite discriminator loss at step {step}: lower the learning rate")
+                raise RuntimeError(
+                    f"non-finite discriminator loss at step {step}: lower the learning rate"
+                )
             opt_d.zero_grad()
             total.backward()
             opt_d.step()
@@ -483,9 +536,13 @@ def train_gan(
                     for parameter in discriminator.parameters():
                         parameter.clamp_(-clip, clip)
         # 2. update the generator: one step on θ
-        g_loss = generator_loss(discriminator(generator.sample(batch_size, rng)), config.generator_loss)
+        g_loss = generator_loss(
+            discriminator(generator.sample(batch_size, rng)), config.generator_loss
+        )
         if not torch.isfinite(g_loss):
-            raise RuntimeError(f"non-finite generator loss at step {step}: lower the learning rate")
+            raise RuntimeError(
+                f"non-finite generator loss at step {step}: lower the learning rate"
+            )
         opt_g.zero_grad()
         g_loss.backward()
         opt_g.step()
@@ -495,7 +552,9 @@ def train_gan(
         history.d_loss.append(float(d_loss.detach()))
         history.g_loss.append(float(g_loss.detach()))
         history.gap.append(float((f_real.mean() - f_fake.mean()).detach()))
-        if (eval_every and step % eval_every == 0 and step != n_steps) and (evaluate is not None or n_snapshot):
+        if (eval_every and step % eval_every == 0 and step != n_steps) and (
+            evaluate is not None or n_snapshot
+        ):
             record(step)
         if step % 100 == 0:
             bar.set_postfix(d=f"{history.d_loss[-1]:.3f}", g=f"{history.g_loss[-1]:.3f}")

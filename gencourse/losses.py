@@ -115,12 +115,16 @@ def kl_monte_carlo(log_p: torch.Tensor, log_q: torch.Tensor) -> float:
     return float((log_p - log_q).mean())
 
 
-def js_monte_carlo(log_p_x: torch.Tensor, log_q_x: torch.Tensor, log_p_y: torch.Tensor, log_q_y: torch.Tensor) -> float:
+def js_monte_carlo(
+    log_p_x: torch.Tensor, log_q_x: torch.Tensor, log_p_y: torch.Tensor, log_q_y: torch.Tensor
+) -> float:
     r"""JS(P, Q) for known densities, from draws x_i ∼ P and y_j ∼ Q:
 
     ½ E_P[log 2p/(p + q)] + ½ E_Q[log 2q/(p + q)], with p, q evaluated at the x's and the y's.
     """
-    lpx, lqx, lpy, lqy = _log_densities(log_p_x, log_q_x, log_p_y, log_q_y, names=("log_p_x", "log_q_x", "log_p_y", "log_q_y"))
+    lpx, lqx, lpy, lqy = _log_densities(
+        log_p_x, log_q_x, log_p_y, log_q_y, names=("log_p_x", "log_q_x", "log_p_y", "log_q_y")
+    )
     if lpx.shape != lqx.shape or lpy.shape != lqy.shape:
         raise ValueError("each pair of log-densities must be evaluated at the same points")
     log2 = math.log(2)
@@ -148,7 +152,9 @@ def _pair(x, y, name_x="x", name_y="y") -> tuple[torch.Tensor, torch.Tensor]:
     x = as_points(x, name_x)
     y = as_points(y, name_y, dim=x.shape[1])
     if x.device != y.device:
-        raise ValueError(f"{name_x} and {name_y} must be on the same device, got {x.device} and {y.device}")
+        raise ValueError(
+            f"{name_x} and {name_y} must be on the same device, got {x.device} and {y.device}"
+        )
     return x, y
 
 
@@ -162,7 +168,9 @@ def moment_distance(x: torch.Tensor, y: torch.Tensor) -> float:
         raise ValueError("x and y need at least 2 points each for a covariance")
     x, y = x.double(), y.double()
     mean = float((x.mean(0) - y.mean(0)).norm())
-    cov = float((torch.cov(x.T).reshape(x.shape[1], -1) - torch.cov(y.T).reshape(y.shape[1], -1)).norm())
+    cov = float(
+        (torch.cov(x.T).reshape(x.shape[1], -1) - torch.cov(y.T).reshape(y.shape[1], -1)).norm()
+    )
     return mean + cov
 
 
@@ -171,7 +179,11 @@ def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -
     x, y = _pair(x, y)
     z = torch.cat([x, y]).double()
     if z.shape[0] > max_points:
-        z = z[torch.randperm(z.shape[0], generator=torch.Generator().manual_seed(0))[:max_points].to(z.device)]
+        z = z[
+            torch.randperm(z.shape[0], generator=torch.Generator().manual_seed(0))[:max_points].to(
+                z.device
+            )
+        ]
     d = torch.pdist(z)
     if d.numel() == 0 or float(d.median()) == 0:
         raise ValueError("the median heuristic needs at least two distinct points")
@@ -194,7 +206,12 @@ KERNELS = {"rbf": _rbf, "laplacian": _laplacian, "imq": _imq}
 
 
 def mmd2(
-    x: torch.Tensor, y: torch.Tensor, *, kernel: str = "rbf", bandwidth: float | str = "median", unbiased: bool = True
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    kernel: str = "rbf",
+    bandwidth: float | str = "median",
+    unbiased: bool = True,
 ) -> torch.Tensor:
     r"""Squared maximum mean discrepancy MMD²(P, Q) = ‖μ_P − μ_Q‖²_H for kernel k.
 
@@ -260,7 +277,9 @@ def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=No
     y = y.reshape(-1, 1) if isinstance(y, torch.Tensor) and y.ndim == 1 else y
     x, y = _pair(x, y)
     if x.shape[1] != 1:
-        raise ValueError(f"wasserstein_1d needs one-dimensional samples, got dimension {x.shape[1]}")
+        raise ValueError(
+            f"wasserstein_1d needs one-dimensional samples, got dimension {x.shape[1]}"
+        )
     p = check_positive_int(p, "p")
     xs, xi = torch.sort(x[:, 0].double().cpu())
     ys, yi = torch.sort(y[:, 0].double().cpu())
@@ -268,7 +287,9 @@ def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=No
     wb = torch.from_numpy(_weights(b, y.shape[0], "b"))[yi]
     ca, cb = torch.cumsum(wa, 0), torch.cumsum(wb, 0)
     ca[-1] = cb[-1] = 1.0
-    t = torch.unique(torch.cat([torch.zeros(1, dtype=torch.float64), ca, cb]))  # breakpoints in [0, 1]
+    t = torch.unique(
+        torch.cat([torch.zeros(1, dtype=torch.float64), ca, cb])
+    )  # breakpoints in [0, 1]
     mid = (t[:-1] + t[1:]) / 2
     qa = xs[torch.searchsorted(ca, mid).clamp(max=xs.numel() - 1)]
     qb = ys[torch.searchsorted(cb, mid).clamp(max=ys.numel() - 1)]
@@ -284,10 +305,14 @@ def sliced_wasserstein(
     """
     x, y = _pair(x, y)
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"sliced_wasserstein needs equal sample sizes, got {x.shape[0]} and {y.shape[0]}")
+        raise ValueError(
+            f"sliced_wasserstein needs equal sample sizes, got {x.shape[0]} and {y.shape[0]}"
+        )
     p = check_positive_int(p, "p")
     n_projections = check_positive_int(n_projections, "n_projections")
-    theta = torch.randn(x.shape[1], n_projections, generator=make_generator(seed)).to(x.device, x.dtype)
+    theta = torch.randn(x.shape[1], n_projections, generator=make_generator(seed)).to(
+        x.device, x.dtype
+    )
     theta = theta / theta.norm(dim=0, keepdim=True)
     px, _ = torch.sort(x @ theta, dim=0)
     py, _ = torch.sort(y @ theta, dim=0)
@@ -297,14 +322,22 @@ def sliced_wasserstein(
 # --------------------------------------------------------------------------- neural critics
 
 
-def leaky_mlp(dim: int, hidden: int, depth: int, *, spectral_norm: bool = False) -> torch.nn.Sequential:
+def leaky_mlp(
+    dim: int, hidden: int, depth: int, *, spectral_norm: bool = False
+) -> torch.nn.Sequential:
     """R^dim → R: ``depth`` hidden linear layers of width ``hidden`` with LeakyReLU(0.2) (1-Lipschitz),
     then a linear read-out; ``spectral_norm`` divides every linear layer by its largest singular value."""
-    dims = [check_positive_int(dim, "dim")] + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth") + [1]
+    dims = (
+        [check_positive_int(dim, "dim")]
+        + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth")
+        + [1]
+    )
     layers: list[torch.nn.Module] = []
     for i, (a, b) in enumerate(zip(dims, dims[1:])):
         linear = torch.nn.Linear(a, b)
-        layers.append(torch.nn.utils.parametrizations.spectral_norm(linear) if spectral_norm else linear)
+        layers.append(
+            torch.nn.utils.parametrizations.spectral_norm(linear) if spectral_norm else linear
+        )
         if i < len(dims) - 2:
             layers.append(torch.nn.LeakyReLU(0.2))
     return torch.nn.Sequential(*layers)
@@ -322,7 +355,13 @@ class LipschitzCritic(torch.nn.Module):
     """
 
     def __init__(
-        self, dim: int, hidden: int = 64, depth: int = 2, constraint: str = "gp", clip: float = 0.01, device=None
+        self,
+        dim: int,
+        hidden: int = 64,
+        depth: int = 2,
+        constraint: str = "gp",
+        clip: float = 0.01,
+        device=None,
     ) -> None:
         super().__init__()
 
@@ -344,12 +383,17 @@ class LipschitzCritic(torch.nn.Module):
 
 
 def gradient_penalty(
-    critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+    critic: torch.nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     r"""E[(‖∇_x f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, t ~ U[0, 1] per pair (same batch sizes)."""
     real, fake = _pair(real, fake, "real", "fake")
     if real.shape[0] != fake.shape[0]:
-        raise ValueError(f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}")
+        raise ValueError(
+            f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
+        )
     t = torch.rand(real.shape[0], 1, generator=generator).to(real.device, real.dtype)
     x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
@@ -377,9 +421,12 @@ def neural_distance(
     only softly (gradient norms near 1, not at most 1), so its value can exceed W_1 somewhat.
     Stops with a clear error if the objective becomes non-finite.
     """
-    
+
     x, y = _pair(x, y)
-    steps, batch_size = check_positive_int(steps, "steps"), check_positive_int(batch_size, "batch_size")
+    steps, batch_size = (
+        check_positive_int(steps, "steps"),
+        check_positive_int(batch_size, "batch_size"),
+    )
     lr = check_positive_float(lr, "lr")
     critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
     if not isinstance(critic, LipschitzCritic):
@@ -395,7 +442,9 @@ def neural_distance(
         if critic.constraint == "gp":
             loss = loss + penalty * gradient_penalty(critic, bx, by, generator)
         if not torch.isfinite(loss):
-            raise RuntimeError(f"non-finite critic objective at step {step}: lower lr or check the inputs")
+            raise RuntimeError(
+                f"non-finite critic objective at step {step}: lower lr or check the inputs"
+            )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -92,7 +92,6 @@ def mode_statistics(
     )
 
 
-
 # ----------------------------------------------------------------------------------------------
 # Fréchet distance
 # ----------------------------------------------------------------------------------------------
@@ -146,14 +145,18 @@ def frechet_distance(
     """
     cov1, cov2 = _square_matrix(cov1, "cov1"), _square_matrix(cov2, "cov2")
     if cov1.shape != cov2.shape:
-        raise ValueError(f"cov1 and cov2 must have the same shape, got {tuple(cov1.shape)} and {tuple(cov2.shape)}")
+        raise ValueError(
+            f"cov1 and cov2 must have the same shape, got {tuple(cov1.shape)} and {tuple(cov2.shape)}"
+        )
     d = cov1.shape[0]
     means = []
     for name, mean in (("mean1", mean1), ("mean2", mean2)):
         if not isinstance(mean, torch.Tensor) or not mean.is_floating_point():
             raise TypeError(f"{name} must be a floating-point torch.Tensor")
         if mean.shape != (d,):
-            raise ValueError(f"{name} must have shape ({d},) to match the covariances, got {tuple(mean.shape)}")
+            raise ValueError(
+                f"{name} must have shape ({d},) to match the covariances, got {tuple(mean.shape)}"
+            )
         if not bool(torch.isfinite(mean).all()):
             raise ValueError(f"{name} must be finite")
         means.append(mean.detach().double().to(cov1.device))
@@ -161,7 +164,12 @@ def frechet_distance(
     root1 = sqrtm_psd(cov1)
     middle = root1 @ cov2 @ root1
     eigenvalues = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp_min(0)
-    value = (means[0] - means[1]).square().sum() + torch.trace(cov1) + torch.trace(cov2) - 2 * eigenvalues.sqrt().sum()
+    value = (
+        (means[0] - means[1]).square().sum()
+        + torch.trace(cov1)
+        + torch.trace(cov2)
+        - 2 * eigenvalues.sqrt().sum()
+    )
     return max(float(value), 0.0)
 
 
@@ -187,16 +195,26 @@ def inception_score(probabilities: torch.Tensor, *, splits: int = 10) -> tuple[f
     """
     probabilities = as_points(probabilities, "probabilities").detach().double()
     if bool((probabilities < 0).any()) or not torch.allclose(
-        probabilities.sum(dim=1), torch.ones(probabilities.shape[0], dtype=torch.float64, device=probabilities.device), atol=1e-4
+        probabilities.sum(dim=1),
+        torch.ones(probabilities.shape[0], dtype=torch.float64, device=probabilities.device),
+        atol=1e-4,
     ):
-        raise ValueError("probabilities must be non-negative with rows summing to 1 (apply softmax to logits)")
+        raise ValueError(
+            "probabilities must be non-negative with rows summing to 1 (apply softmax to logits)"
+        )
     splits = check_positive_int(splits, "splits")
     if probabilities.shape[0] < splits:
-        raise ValueError(f"need at least splits={splits} rows of probabilities, got {probabilities.shape[0]}")
+        raise ValueError(
+            f"need at least splits={splits} rows of probabilities, got {probabilities.shape[0]}"
+        )
     scores = []
     for part in torch.tensor_split(probabilities, splits):
         marginal = part.mean(dim=0, keepdim=True)
-        kl = torch.where(part > 0, part * (torch.log(part.clamp_min(1e-300)) - torch.log(marginal.clamp_min(1e-300))), 0.0)
+        kl = torch.where(
+            part > 0,
+            part * (torch.log(part.clamp_min(1e-300)) - torch.log(marginal.clamp_min(1e-300))),
+            0.0,
+        )
         scores.append(float(torch.exp(kl.sum(dim=1).mean())))
     scores_t = torch.tensor(scores, dtype=torch.float64)
     return float(scores_t.mean()), float(scores_t.std(unbiased=False))
@@ -210,7 +228,9 @@ def _kth_neighbour_radius(points: torch.Tensor, k: int, batch_size: int) -> torc
     return torch.cat(radii)
 
 
-def _inside_balls(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, batch_size: int) -> torch.Tensor:
+def _inside_balls(
+    queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, batch_size: int
+) -> torch.Tensor:
     inside = []
     for chunk in torch.split(queries, batch_size):
         inside.append((torch.cdist(chunk, centres) <= radii[None, :]).any(dim=1))
@@ -233,7 +253,9 @@ def precision_recall(
     k = check_positive_int(k, "k")
     batch_size = check_positive_int(batch_size, "batch_size")
     if k >= min(real.shape[0], fake.shape[0]):
-        raise ValueError(f"k must be smaller than both set sizes ({real.shape[0]}, {fake.shape[0]}), got {k}")
+        raise ValueError(
+            f"k must be smaller than both set sizes ({real.shape[0]}, {fake.shape[0]}), got {k}"
+        )
     real, fake = real.detach().double(), fake.detach().double()
     real_radii = _kth_neighbour_radius(real, k, batch_size)
     fake_radii = _kth_neighbour_radius(fake, k, batch_size)
@@ -289,7 +311,12 @@ class DigitsReport:
 
 
 def digits_report(
-    images: torch.Tensor, reference: torch.Tensor, *, k: int = 3, splits: int = 10, confidence: float = 0.9,
+    images: torch.Tensor,
+    reference: torch.Tensor,
+    *,
+    k: int = 3,
+    splits: int = 10,
+    confidence: float = 0.9,
     min_share: float = 0.05,
 ) -> DigitsReport:
     """Every classifier-based metric of ``images`` against ``reference`` (digits in [0, 1]) in one pass:
@@ -320,7 +347,11 @@ def digits_report(
         inception_std=spread,
         precision=precision,
         recall=recall,
-        classes_covered=int((torch.bincount(label[sure], minlength=10) >= min_share * max(int(sure.sum()), 1)).sum()),
+        classes_covered=int(
+            (
+                torch.bincount(label[sure], minlength=10) >= min_share * max(int(sure.sum()), 1)
+            ).sum()
+        ),
         confident=float(sure.double().mean()),
         class_shares=tuple(float(v) for v in shares),
     )

@@ -27,7 +27,9 @@ def _check_bounds(bounds: Bounds) -> tuple[tuple[float, float], tuple[float, flo
     except (TypeError, ValueError) as error:
         raise TypeError("bounds must be ((x_min, x_max), (y_min, y_max))") from error
     if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
-        raise ValueError(f"bounds must be finite with x_min < x_max and y_min < y_max, got {bounds}")
+        raise ValueError(
+            f"bounds must be finite with x_min < x_max and y_min < y_max, got {bounds}"
+        )
     return (x0, x1), (y0, y1)
 
 
@@ -70,7 +72,9 @@ def density_heatmap(
         device = module_device(owner) if isinstance(owner, torch.nn.Module) else "cpu"
     values = log_prob(points.to(device)).detach().float().cpu()
     if values.shape != (points.shape[0],):
-        raise ValueError(f"log_prob must return shape ({points.shape[0]},), got {tuple(values.shape)}")
+        raise ValueError(
+            f"log_prob must return shape ({points.shape[0]},), got {tuple(values.shape)}"
+        )
     density = torch.exp(values).reshape(resolution, resolution).numpy()
     ax = ax if ax is not None else plt.gca()
     (x0, x1), (y0, y1) = _check_bounds(bounds)
@@ -92,7 +96,12 @@ def scatter(
     **kwargs,
 ) -> Axes:
     """Scatter plot of 2D samples ``x`` of shape ``(n, 2)``."""
-    x = as_points(x.detach() if isinstance(x, torch.Tensor) else x, "x", dim=2).float().cpu().numpy()
+    x = (
+        as_points(x.detach() if isinstance(x, torch.Tensor) else x, "x", dim=2)
+        .float()
+        .cpu()
+        .numpy()
+    )
     ax = ax if ax is not None else plt.gca()
     ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, **kwargs)
     if bounds is not None:
@@ -126,7 +135,9 @@ def image_grid(
             image_shape = (side, side)
         images = images.reshape(images.shape[0], *image_shape)
     if images.ndim != 3 or images.shape[0] == 0:
-        raise ValueError(f"images must have shape (n, h, w) with n >= 1, got {tuple(images.shape)}")
+        raise ValueError(
+            f"images must have shape (n, h, w) with n >= 1, got {tuple(images.shape)}"
+        )
     nrow = check_positive_int(nrow, "nrow")
     n, h, w = images.shape
     ncol = min(nrow, n)
@@ -134,7 +145,10 @@ def image_grid(
     canvas = np.full((rows * (h + pad) + pad, ncol * (w + pad) + pad), np.nan)
     for i, image in enumerate(images.numpy()):
         r, c = divmod(i, ncol)
-        canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = image
+        canvas[
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + c * (w + pad) : pad + c * (w + pad) + w,
+        ] = image
     ax = ax if ax is not None else plt.gca()
     ax.imshow(np.ma.masked_invalid(canvas), cmap=cmap, interpolation="nearest")
     ax.set_axis_off()

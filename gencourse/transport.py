@@ -39,7 +39,9 @@ def optimal_matching(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, fl
 
     x, y = _sets(x, y)
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must hold the same number of points, got {x.shape[0]} and {y.shape[0]}")
+        raise ValueError(
+            f"x and y must hold the same number of points, got {x.shape[0]} and {y.shape[0]}"
+        )
     cost = torch.cdist(x, y).square().numpy()
     rows, columns = linear_sum_assignment(cost)
     permutation = torch.from_numpy(columns[np.argsort(rows)]).long()
@@ -66,7 +68,9 @@ def transport_plan(
     return torch.from_numpy(plan), max(value, 0.0) ** (1.0 / p)
 
 
-def kantorovich_dual(x: torch.Tensor, y: torch.Tensor, *, a=None, b=None) -> tuple[float, torch.Tensor, torch.Tensor]:
+def kantorovich_dual(
+    x: torch.Tensor, y: torch.Tensor, *, a=None, b=None
+) -> tuple[float, torch.Tensor, torch.Tensor]:
     r"""The Kantorovich–Rubinstein dual of W_1 between Σ a_i δ_{x_i} and Σ b_j δ_{y_j}, solved as a
     linear program over the values of f at the n + m points:
 
@@ -84,7 +88,9 @@ def kantorovich_dual(x: torch.Tensor, y: torch.Tensor, *, a=None, b=None) -> tup
     points = torch.cat([x, y])
     n_total = points.shape[0]
     if n_total > 400:
-        raise ValueError(f"kantorovich_dual builds (n + m)² constraints; use at most 400 points, got {n_total}")
+        raise ValueError(
+            f"kantorovich_dual builds (n + m)² constraints; use at most 400 points, got {n_total}"
+        )
     distances = torch.cdist(points, points).numpy()
     u, v = np.nonzero(~np.eye(n_total, dtype=bool))
     constraints = np.zeros((u.size, n_total))
@@ -92,8 +98,10 @@ def kantorovich_dual(x: torch.Tensor, y: torch.Tensor, *, a=None, b=None) -> tup
     constraints[np.arange(u.size), v] = -1.0
     objective = -np.concatenate([a_w, -b_w])  # linprog minimises
     bounds = [(0.0, 0.0)] + [(None, None)] * (n_total - 1)
-    result = linprog(objective, A_ub=constraints, b_ub=distances[u, v], bounds=bounds, method="highs")
+    result = linprog(
+        objective, A_ub=constraints, b_ub=distances[u, v], bounds=bounds, method="highs"
+    )
     if result.status != 0:
         raise RuntimeError(f"the dual linear program failed: {result.message}")
     f = torch.from_numpy(result.x)
-    return float(-result.fun), f[: x.shape[0]], f[x.shape[0]:]
+    return float(-result.fun), f[: x.shape[0]], f[x.shape[0] :]

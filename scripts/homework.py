@@ -43,7 +43,9 @@ def masters(names: list[str]) -> list[Path]:
         found = [p for p in found if p.stem in names]
         missing = set(names) - {p.stem for p in found}
         if missing:
-            raise SystemExit(f"no homework named {sorted(missing)}; have {[p.stem for p in sorted(HOMEWORK.glob('[0-9][0-9]_*.py'))]}")
+            raise SystemExit(
+                f"no homework named {sorted(missing)}; have {[p.stem for p in sorted(HOMEWORK.glob('[0-9][0-9]_*.py'))]}"
+            )
     return found
 
 
@@ -73,8 +75,11 @@ def grade(out: Path, notebook: Path) -> tuple[float, float]:
     if len(zips) != 1:
         raise SystemExit(f"expected one autograder zip in {out / 'autograder'}, found {len(zips)}")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["otter", "run", "-a", str(zips[0]), "-o", tmp, str(notebook)], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["otter", "run", "-a", str(zips[0]), "-o", tmp, str(notebook)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         results = json.loads((Path(tmp) / "results.json").read_text())
     scored = [t for t in results["tests"] if "max_score" in t]
     return sum(t.get("score", 0.0) for t in scored), sum(t["max_score"] for t in scored)
@@ -91,7 +96,9 @@ def main(argv: list[str]) -> int:
         if argv[0] == "check":
             solution = grade(out, out / "autograder" / f"{master.stem}.ipynb")
             blank = grade(out, out / "student" / f"{master.stem}.ipynb")
-            print(f"  reference solution {solution[0]:g}/{solution[1]:g}, blank student notebook {blank[0]:g}/{blank[1]:g}")
+            print(
+                f"  reference solution {solution[0]:g}/{solution[1]:g}, blank student notebook {blank[0]:g}/{blank[1]:g}"
+            )
             if solution[1] == 0 or solution[0] != solution[1]:
                 failures.append(f"{master.stem}: the reference solution does not get full marks")
             if blank[0] >= blank[1]:

@@ -35,7 +35,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 TWINS = ROOT / "notebooks"
 
-_LITERALINCLUDE = re.compile(r"```\{literalinclude\}\s+(?P<path>\S+)\n(?P<options>(?::[^\n]*\n)*)```")
+_LITERALINCLUDE = re.compile(
+    r"```\{literalinclude\}\s+(?P<path>\S+)\n(?P<options>(?::[^\n]*\n)*)```"
+)
 _COLAB_BADGE = re.compile(r"```\{colab-badge\}\s*\n```\n?")
 
 
@@ -73,7 +75,12 @@ def _pyobject_source(path: Path, dotted: str) -> str:
     node = None
     for name in dotted.split("."):
         node = next(
-            (n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
+            (
+                n
+                for n in body
+                if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and n.name == name
+            ),
             None,
         )
         if node is None:
@@ -94,22 +101,38 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
     def replace(match: re.Match) -> str:
         path = (source.parent / match["path"]).resolve()
         options = dict(
-            line[1:].split(":", 1) for line in match["options"].splitlines() if line.startswith(":")
+            line[1:].split(":", 1)
+            for line in match["options"].splitlines()
+            if line.startswith(":")
         )
         # option values are YAML scalars in MyST: a quoted value (needed when it holds ": ") loses its quotes
         options = {k.strip(): v.strip() for k, v in options.items()}
-        options = {k: v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else v for k, v in options.items()}
+        options = {
+            k: v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else v
+            for k, v in options.items()
+        }
         if "pyobject" in options:
             code = _pyobject_source(path, options["pyobject"])
             where = f"{_shown(path)}, {options['pyobject']}"
         else:
             code, where = path.read_text().rstrip("\n"), _shown(path)
-        if "start-at" in options or "end-before" in options:  # Sphinx: first line containing the text
+        if (
+            "start-at" in options or "end-before" in options
+        ):  # Sphinx: first line containing the text
             lines = code.splitlines()
             first = next(i for i, line in enumerate(lines) if options.get("start-at", "") in line)
-            last = next(
-                (i for i, line in enumerate(lines[first + 1 :], first + 1) if options["end-before"] in line), len(lines)
-            ) if "end-before" in options else len(lines)
+            last = (
+                next(
+                    (
+                        i
+                        for i, line in enumerate(lines[first + 1 :], first + 1)
+                        if options["end-before"] in line
+                    ),
+                    len(lines),
+                )
+                if "end-before" in options
+                else len(lines)
+            )
             code = "\n".join(lines[first:last]).rstrip("\n")
         return f"```python\n# from {where}\n{code}\n```"
 
@@ -118,7 +141,7 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
 
 def setup_cell() -> nbformat.NotebookNode:
     url, branch = repository()
-    code = f'''# Set-up for Colab: install gencourse from the repository if it is not importable yet.
+    code = f"""# Set-up for Colab: install gencourse from the repository if it is not importable yet.
 import importlib.util
 import subprocess
 import sys
@@ -128,7 +151,7 @@ if importlib.util.find_spec("gencourse") is None:
 
 import gencourse
 
-print("gencourse", gencourse.__version__, "on", gencourse.device(), "with the", gencourse.budget(), "budget")'''
+print("gencourse", gencourse.__version__, "on", gencourse.device(), "with the", gencourse.budget(), "budget")"""
     return nbformat.v4.new_code_cell(code)
 
 
@@ -180,7 +203,9 @@ def nbval_notebook(path: Path) -> nbformat.NotebookNode:
         cell.outputs = []
         if expected is not None:
             if "NBVAL_CHECK_OUTPUT" not in cell.source:
-                raise ValueError(f"{path}: a cell has expected_output but no '# NBVAL_CHECK_OUTPUT' marker")
+                raise ValueError(
+                    f"{path}: a cell has expected_output but no '# NBVAL_CHECK_OUTPUT' marker"
+                )
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=expected)]
             cell.execution_count = 1  # nbval rejects stored outputs of a cell marked as never run
     _number_ids(nb, path.stem)
@@ -192,7 +217,9 @@ def dump(nb: nbformat.NotebookNode) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("sync", help="write the Colab twins into notebooks/")
     sub.add_parser("check", help="fail if a Colab twin is missing or stale")

@@ -14,8 +14,10 @@ from gencourse import classifier
 if __name__ == "__main__":
     torch.set_num_threads(1)  # one thread: the same float reductions on every machine
     model, report = classifier.train_digits_classifier()
-    print(f"held-out accuracy: {100 * report.test_accuracy:.2f} % (levels / 16), "
-          f"{100 * report.test_accuracy_dequantized:.2f} % ((levels + 1/2) / 17); final loss {report.loss[-1]:.4f}")
+    print(
+        f"held-out accuracy: {100 * report.test_accuracy:.2f} % (levels / 16), "
+        f"{100 * report.test_accuracy_dequantized:.2f} % ((levels + 1/2) / 17); final loss {report.loss[-1]:.4f}"
+    )
     if min(report.test_accuracy, report.test_accuracy_dequantized) < 0.97:
         raise SystemExit("accuracy below 97 %: weights not written")
     classifier.WEIGHTS.parent.mkdir(exist_ok=True)

@@ -23,18 +23,24 @@ def test_kde_matches_scikit_learn(d, h):
     x = torch.randn(400, d, generator=torch.Generator().manual_seed(0))
     query = torch.randn(100, d, generator=torch.Generator().manual_seed(1))
     ours = classical.KDE(h).fit(x).log_prob(query, chunk_size=7)
-    reference = KernelDensity(bandwidth=h, kernel="gaussian").fit(x.numpy()).score_samples(query.numpy())
+    reference = (
+        KernelDensity(bandwidth=h, kernel="gaussian").fit(x.numpy()).score_samples(query.numpy())
+    )
     np.testing.assert_allclose(ours.numpy(), reference, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("rule", ["scott", "silverman"])
 def test_kde_rules_match_scipy_gaussian_kde_in_1d(rule):
-    x = torch.randn(300, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64).float()
+    x = torch.randn(
+        300, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64
+    ).float()
     query = torch.linspace(-3, 3, 50)[:, None]
     ours = classical.KDE(rule).fit(x)
     reference = stats.gaussian_kde(x[:, 0].double().numpy(), bw_method=rule)
     assert ours.h == pytest.approx(math.sqrt(reference.covariance[0, 0]), rel=1e-5)
-    np.testing.assert_allclose(ours.log_prob(query).numpy(), reference.logpdf(query[:, 0].numpy()), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        ours.log_prob(query).numpy(), reference.logpdf(query[:, 0].numpy()), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_bandwidth_rules_shrink_with_n_at_the_textbook_rate():
@@ -59,10 +65,16 @@ def test_kde_samples_have_the_data_mean_and_inflated_covariance(ring_samples):
 
 def test_histogram_matches_numpy_histogramdd(ring_samples):
     hist = classical.Histogram(bins=12, bounds=(-1.5, 1.5)).fit(ring_samples)
-    density, edges = np.histogramdd(ring_samples.numpy(), bins=12, range=[(-1.5, 1.5)] * 2, density=True)
+    density, edges = np.histogramdd(
+        ring_samples.numpy(), bins=12, range=[(-1.5, 1.5)] * 2, density=True
+    )
     centres = [(e[:-1] + e[1:]) / 2 for e in edges]
-    grid = torch.tensor(np.stack(np.meshgrid(*centres, indexing="ij"), -1).reshape(-1, 2), dtype=torch.float32)
-    np.testing.assert_allclose(hist.log_prob(grid).exp().numpy(), density.reshape(-1), rtol=1e-4, atol=1e-6)
+    grid = torch.tensor(
+        np.stack(np.meshgrid(*centres, indexing="ij"), -1).reshape(-1, 2), dtype=torch.float32
+    )
+    np.testing.assert_allclose(
+        hist.log_prob(grid).exp().numpy(), density.reshape(-1), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_histogram_is_zero_outside_its_box_and_counts_only_inside():
@@ -79,7 +91,12 @@ def test_histogram_samples_fall_in_cells_with_the_right_frequencies(ring_samples
     observed, expected = counts.numpy(), (hist.weights.double() * 40_000).numpy()
     keep = expected > 0
     assert observed[~keep].sum() == 0
-    assert stats.chisquare(observed[keep], expected[keep] * observed.sum() / expected[keep].sum()).pvalue > 1e-3
+    assert (
+        stats.chisquare(
+            observed[keep], expected[keep] * observed.sum() / expected[keep].sum()
+        ).pvalue
+        > 1e-3
+    )
 
 
 def test_histogram_refuses_exponentially_many_cells():
@@ -92,7 +109,9 @@ def test_histogram_refuses_exponentially_many_cells():
 
 def test_gmm_matches_scikit_learn(ring_samples):
     ours = classical.GMM(8, seed=0, progress=False, tol=1e-7, max_iter=500).fit(ring_samples)
-    ref = SkGaussianMixture(8, covariance_type="full", random_state=0, n_init=3, tol=1e-7, max_iter=500)
+    ref = SkGaussianMixture(
+        8, covariance_type="full", random_state=0, n_init=3, tol=1e-7, max_iter=500
+    )
     ref.fit(ring_samples.numpy())
     x = ring_samples.numpy()
     assert float(ours.log_prob(ring_samples).mean()) == pytest.approx(ref.score(x), abs=0.02)
@@ -103,7 +122,9 @@ def test_gmm_matches_scikit_learn(ring_samples):
     ours.weights = torch.from_numpy(ref.weights_).float()
     ours.centres = torch.from_numpy(ref.means_).float()
     ours.covariances = torch.from_numpy(ref.covariances_).double()
-    np.testing.assert_allclose(ours.log_prob(ring_samples[:50]).numpy(), ref.score_samples(x[:50]), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        ours.log_prob(ring_samples[:50]).numpy(), ref.score_samples(x[:50]), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_em_never_decreases_the_likelihood(ring_samples):
@@ -126,7 +147,12 @@ def test_gmm_samples_have_the_mixture_moments(ring_samples):
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: classical.Histogram(bins=20, bounds=(-2, 2)), lambda: classical.KDE(0.2), lambda: classical.GMM(4, progress=False)]
+    "make",
+    [
+        lambda: classical.Histogram(bins=20, bounds=(-2, 2)),
+        lambda: classical.KDE(0.2),
+        lambda: classical.GMM(4, progress=False),
+    ],
 )
 def test_every_estimate_integrates_to_one(make, ring_samples):
     est = make().fit(ring_samples)
@@ -146,10 +172,15 @@ def test_log_prob_is_the_log_sum_of_weighted_kernels(ring_samples):
 
 
 def test_total_variation_estimate_matches_the_gaussian_closed_form():
-    p, q = data.GaussianMixture(torch.zeros(1, 2)), data.GaussianMixture(torch.tensor([[1.5, 0.0]]))
+    p, q = (
+        data.GaussianMixture(torch.zeros(1, 2)),
+        data.GaussianMixture(torch.tensor([[1.5, 0.0]])),
+    )
     z = p.sample(100_000, seed=0)
     exact = math.erf(1.5 / (2 * math.sqrt(2)))  # 2Φ(δ/2) − 1
-    assert classical.total_variation_mc(p.log_prob(z), q.log_prob(z)) == pytest.approx(exact, abs=0.005)
+    assert classical.total_variation_mc(p.log_prob(z), q.log_prob(z)) == pytest.approx(
+        exact, abs=0.005
+    )
     assert classical.total_variation_mc(p.log_prob(z), p.log_prob(z)) == 0.0
 
 
@@ -179,18 +210,46 @@ def test_kde_error_grows_with_dimension():
         (lambda: classical.KDE("wide"), ValueError, "bandwidth"),
         (lambda: classical.Histogram(bins=0), ValueError, "bins"),
         (lambda: classical.GMM(0), ValueError, "n_components"),
-        (lambda: classical.GMM(5, progress=False).fit(torch.randn(3, 2)), ValueError, "at least 5"),
+        (
+            lambda: classical.GMM(5, progress=False).fit(torch.randn(3, 2)),
+            ValueError,
+            "at least 5",
+        ),
         (lambda: classical.KDE().fit(torch.randn(10)), ValueError, r"shape \(n, d\)"),
-        (lambda: classical.KDE().fit(torch.tensor([[1.0, float("inf")]] * 3)), ValueError, "finite"),
-        (lambda: classical.KDE(0.1).fit(torch.ones(3, 2, dtype=torch.int32)), TypeError, "floating"),
-        (lambda: classical.KDE(0.1).fit(torch.randn(5, 2)).log_prob(torch.randn(3, 3)), ValueError, "2 columns"),
+        (
+            lambda: classical.KDE().fit(torch.tensor([[1.0, float("inf")]] * 3)),
+            ValueError,
+            "finite",
+        ),
+        (
+            lambda: classical.KDE(0.1).fit(torch.ones(3, 2, dtype=torch.int32)),
+            TypeError,
+            "floating",
+        ),
+        (
+            lambda: classical.KDE(0.1).fit(torch.randn(5, 2)).log_prob(torch.randn(3, 3)),
+            ValueError,
+            "2 columns",
+        ),
         (lambda: classical.KDE(0.1).log_prob(torch.randn(3, 2)), RuntimeError, "not fitted"),
         (lambda: classical.KDE(0.1).fit(torch.randn(5, 2)).sample(0), ValueError, "n"),
-        (lambda: classical.Histogram(bounds=[(0, 1)]).fit(torch.randn(5, 2)), ValueError, "bounds"),
-        (lambda: classical.Histogram(bounds=(1, 0)).fit(torch.randn(5, 2)), ValueError, "low < high"),
+        (
+            lambda: classical.Histogram(bounds=[(0, 1)]).fit(torch.randn(5, 2)),
+            ValueError,
+            "bounds",
+        ),
+        (
+            lambda: classical.Histogram(bounds=(1, 0)).fit(torch.randn(5, 2)),
+            ValueError,
+            "low < high",
+        ),
         (lambda: classical.bandwidth_rule(torch.randn(5, 2), "wide"), ValueError, "rule"),
         (lambda: classical.bandwidth_rule(torch.ones(5, 2)), ValueError, "zero variance"),
-        (lambda: classical.total_variation_mc(torch.zeros(3), torch.zeros(4)), ValueError, "same shape"),
+        (
+            lambda: classical.total_variation_mc(torch.zeros(3), torch.zeros(4)),
+            ValueError,
+            "same shape",
+        ),
         (lambda: classical.samples_needed(-0.5, 1.0, 0.0), ValueError, "epsilon"),
     ],
 )
@@ -207,7 +266,11 @@ def test_queries_on_another_device_are_rejected_not_moved():
 
 def test_curse_experiment_accepts_any_target_family():
     single = classical.curse_of_dimensionality(
-        (2,), (300,), target=lambda d: data.GaussianMixture(torch.zeros(1, d)), n_test=500, progress=False
+        (2,),
+        (300,),
+        target=lambda d: data.GaussianMixture(torch.zeros(1, d)),
+        n_test=500,
+        progress=False,
     )
     direct, _ = classical.kde_tv_error(data.GaussianMixture(torch.zeros(1, 2)), 300, n_test=500)
     assert float(single[0, 0]) == pytest.approx(direct)

@@ -50,7 +50,9 @@ def test_fid_orders_held_out_real_half_classes_and_noise(test_split):
     reference = train / 16
     fid_real = metrics.fid(real, reference)
     fid_half = metrics.fid(train[train_labels < 5] / 16, reference)
-    fid_noise = metrics.fid(torch.rand(500, 64, generator=torch.Generator().manual_seed(0)), reference)
+    fid_noise = metrics.fid(
+        torch.rand(500, 64, generator=torch.Generator().manual_seed(0)), reference
+    )
     assert fid_real < 0.2 * fid_half and fid_half < fid_noise
 
 

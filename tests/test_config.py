@@ -50,7 +50,10 @@ def test_manual_seed_makes_every_generator_reproducible():
     generator = gencourse.manual_seed(7)
     b = draw()
     assert a[0] == b[0] and a[1] == b[1] and torch.equal(a[2], b[2])
-    assert torch.equal(torch.rand(2, generator=generator), torch.rand(2, generator=torch.Generator().manual_seed(7)))
+    assert torch.equal(
+        torch.rand(2, generator=generator),
+        torch.rand(2, generator=torch.Generator().manual_seed(7)),
+    )
 
 
 @pytest.mark.parametrize("seed, error", [(1.5, TypeError), (True, TypeError), (-1, ValueError)])

@@ -53,7 +53,9 @@ def test_gaussian_mixture_log_prob_matches_scipy():
 
 
 def test_gaussian_mixture_samples_have_the_right_moments():
-    mix = data.GaussianMixture(torch.tensor([[-2.0, 0.0], [2.0, 0.0]]), 1.0, torch.tensor([0.25, 0.75]))
+    mix = data.GaussianMixture(
+        torch.tensor([[-2.0, 0.0], [2.0, 0.0]]), 1.0, torch.tensor([0.25, 0.75])
+    )
     x = mix.sample(200_000, seed=0).double()
     # mean = Σ π_k m_k, var of x_1 = 1 + Σ π_k m_k² − (Σ π_k m_k)²
     assert abs(float(x[:, 0].mean()) - 1.0) < 0.02
@@ -113,10 +115,18 @@ def test_bits_per_dim_of_the_uniform_model_is_log2_levels():
         (lambda: data.TwoMoons().sample(0), ValueError, "n"),
         (lambda: data.TwoMoons().sample(10, seed=-2), ValueError, "seed"),
         (lambda: data.toy("spiral"), ValueError, "name"),
-        (lambda: data.GaussianMixture(torch.zeros(2, 2), weights=torch.tensor([0.5, 0.6])), ValueError, "sum to 1"),
+        (
+            lambda: data.GaussianMixture(torch.zeros(2, 2), weights=torch.tensor([0.5, 0.6])),
+            ValueError,
+            "sum to 1",
+        ),
         (lambda: data.GaussianMixture(torch.zeros(2, 2), stds=torch.ones(3)), ValueError, "stds"),
         (lambda: data.ring().log_prob(torch.zeros(4, 3)), ValueError, "2 columns"),
-        (lambda: data.ring().log_prob(torch.zeros(4, 2, dtype=torch.int64)), TypeError, "floating"),
+        (
+            lambda: data.ring().log_prob(torch.zeros(4, 2, dtype=torch.int64)),
+            TypeError,
+            "floating",
+        ),
         (lambda: data.ring().log_prob(torch.tensor([[0.0, float("nan")]])), ValueError, "finite"),
         (lambda: data.ring().log_prob([[0.0, 0.0]]), TypeError, "torch.Tensor"),
         (lambda: data.digits("validation"), ValueError, "split"),

@@ -1,4 +1,3 @@
-import math
 
 import pytest
 import torch
@@ -25,8 +24,12 @@ def test_banana_partition_function_matches_the_closed_form():
 
 
 def test_quadrature_cost_grows_exponentially_with_the_dimension():
-    cost = ebm.quadrature_cost(lambda d: ebm.LogDensityEnergy(data.gaussian_pair(d)), lambda d: 0.0, (1, 2, 3), (-7, 7))
-    assert [m for _, m, _ in cost] == [cost[0][1]] * 3 and [t for *_, t in cost] == [cost[0][1] ** d for d in (1, 2, 3)]
+    cost = ebm.quadrature_cost(
+        lambda d: ebm.LogDensityEnergy(data.gaussian_pair(d)), lambda d: 0.0, (1, 2, 3), (-7, 7)
+    )
+    assert [m for _, m, _ in cost] == [cost[0][1]] * 3 and [t for *_, t in cost] == [
+        cost[0][1] ** d for d in (1, 2, 3)
+    ]
 
 
 def test_histogram_tv_is_small_for_exact_samples_and_large_for_wrong_ones():
@@ -34,13 +37,17 @@ def test_histogram_tv_is_small_for_exact_samples_and_large_for_wrong_ones():
     energy = ebm.LogDensityEnergy(ring4)
     window = ((-3.5, 3.5), (-3.5, 3.5))
     exact = ebm.histogram_tv(ring4.sample(20000, seed=0), energy, window, bins=15)
-    wrong = ebm.histogram_tv(torch.randn(20000, 2, generator=torch.Generator().manual_seed(1)), energy, window, bins=15)
+    wrong = ebm.histogram_tv(
+        torch.randn(20000, 2, generator=torch.Generator().manual_seed(1)), energy, window, bins=15
+    )
     assert exact < 0.04 < 0.3 < wrong
 
 
 def test_the_gibbs_density_of_minus_log_rho_is_rho():
     mixture = data.ring(std=0.3)
-    log_z, points, log_density, _ = ebm.partition_function(ebm.LogDensityEnergy(mixture), (-3, 3), 200)
+    log_z, points, log_density, _ = ebm.partition_function(
+        ebm.LogDensityEnergy(mixture), (-3, 3), 200
+    )
     assert log_z == pytest.approx(0.0, abs=1e-3)
     assert torch.allclose(log_density, mixture.log_prob(points), atol=1e-3)
 
@@ -51,7 +58,9 @@ def test_grad_energy_matches_the_closed_form():
     v, g = ebm.grad_energy(energy, x)
     precision = torch.linalg.inv(torch.tensor([[1.0, 0.6], [0.6, 0.8]]))
     assert torch.allclose(g, (x - energy.mean) @ precision, atol=1e-5)
-    assert torch.allclose(v, 0.5 * (((x - energy.mean) @ precision) * (x - energy.mean)).sum(1), atol=1e-5)
+    assert torch.allclose(
+        v, 0.5 * (((x - energy.mean) @ precision) * (x - energy.mean)).sum(1), atol=1e-5
+    )
 
 
 def test_mala_samples_a_known_gaussian():
@@ -60,7 +69,9 @@ def test_mala_samples_a_known_gaussian():
     result = ebm.mala(energy, x0, step_size=0.2, n_steps=300, seed=1)
     x = result.samples.double()
     assert torch.allclose(x.mean(0), energy.mean.double(), atol=0.05)
-    assert torch.allclose(torch.cov(x.T), torch.tensor([[1.0, 0.6], [0.6, 0.8]], dtype=torch.float64), atol=0.06)
+    assert torch.allclose(
+        torch.cov(x.T), torch.tensor([[1.0, 0.6], [0.6, 0.8]], dtype=torch.float64), atol=0.06
+    )
     assert 0.5 < result.acceptance < 1
 
 
@@ -78,7 +89,13 @@ def test_langevin_bias_on_a_gaussian_is_the_known_one_and_mala_removes_it():
 def test_langevin_with_a_small_step_approximates_a_known_1d_density():
     rho = data.GaussianMixture(torch.tensor([[-1.5], [1.5]]), 0.7)
     energy = ebm.LogDensityEnergy(rho)
-    x = ebm.langevin(energy, torch.randn(20000, 1, generator=torch.Generator().manual_seed(4)), 0.01, 1500, seed=5).samples
+    x = ebm.langevin(
+        energy,
+        torch.randn(20000, 1, generator=torch.Generator().manual_seed(4)),
+        0.01,
+        1500,
+        seed=5,
+    ).samples
     edges = torch.linspace(-4, 4, 41)
     counts = torch.histc(x[:, 0], bins=40, min=-4, max=4) / x.shape[0]
     centres = (edges[:-1] + edges[1:]) / 2
@@ -89,7 +106,9 @@ def test_langevin_with_a_small_step_approximates_a_known_1d_density():
 def test_mala_acceptance_falls_as_the_step_grows():
     energy = gaussian_2d()
     x0 = torch.randn(2000, 2, generator=torch.Generator().manual_seed(6)) + energy.mean
-    rates = [ebm.mala(energy, x0, eta, 50, seed=7).acceptance for eta in (0.01, 0.1, 0.5, 1.5, 4.0)]
+    rates = [
+        ebm.mala(energy, x0, eta, 50, seed=7).acceptance for eta in (0.01, 0.1, 0.5, 1.5, 4.0)
+    ]
     assert all(a > b for a, b in zip(rates, rates[1:])), rates
     assert rates[0] > 0.95 and rates[-1] < 0.3
 
@@ -106,7 +125,17 @@ def test_training_moves_the_model_towards_the_data():
     x = target + 0.3 * torch.randn(2000, 2, generator=torch.Generator().manual_seed(8))
     energy = ebm.MLPEnergy(2, hidden=32, depth=2, device="cpu")
     before = _model_mean(energy)
-    history = ebm.train_ebm(energy, x, n_steps=300, batch_size=128, lr=3e-3, mcmc_steps=10, step_size=0.02, n_chains=512, progress=False)
+    history = ebm.train_ebm(
+        energy,
+        x,
+        n_steps=300,
+        batch_size=128,
+        lr=3e-3,
+        mcmc_steps=10,
+        step_size=0.02,
+        n_chains=512,
+        progress=False,
+    )
     after = _model_mean(energy)
     assert len(history.loss) == 300
     assert float((after - target).norm()) < 0.3 < float((before - target).norm())
@@ -130,7 +159,9 @@ class _InfiniteFarAway(ebm.Energy):
 def test_a_non_finite_loss_stops_training_with_a_clear_message():
     far = torch.full((10, 2), 1000.0)
     with pytest.raises(RuntimeError, match="non-finite loss at step 0"):
-        ebm.train_ebm(_InfiniteFarAway(), far, n_steps=5, n_chains=16, batch_size=8, progress=False)
+        ebm.train_ebm(
+            _InfiniteFarAway(), far, n_steps=5, n_chains=16, batch_size=8, progress=False
+        )
 
 
 @pytest.mark.parametrize(
@@ -139,16 +170,44 @@ def test_a_non_finite_loss_stops_training_with_a_clear_message():
         (lambda: ebm.langevin(gaussian_2d(), torch.zeros(3, 2), 0.0, 10), ValueError, "step_size"),
         (lambda: ebm.mala(gaussian_2d(), torch.zeros(3, 2), -0.1, 10), ValueError, "step_size"),
         (lambda: ebm.mala(gaussian_2d(), torch.zeros(3, 2), 0.1, 0), ValueError, "n_steps"),
-        (lambda: ebm.langevin(gaussian_2d(), torch.zeros(3, 3), 0.1, 10), ValueError, "x0 must have 2 columns"),
-        (lambda: ebm.langevin(gaussian_2d(), torch.full((3, 2), float("nan")), 0.1, 10), ValueError, "finite"),
-        (lambda: ebm.langevin(_InfiniteFarAway(), torch.full((3, 2), 500.0), 0.1, 10), ValueError, "non-finite"),
-        (lambda: ebm.langevin(lambda x: x.sum(1), torch.zeros(3, 2), 0.1, 10), TypeError, "Energy"),
+        (
+            lambda: ebm.langevin(gaussian_2d(), torch.zeros(3, 3), 0.1, 10),
+            ValueError,
+            "x0 must have 2 columns",
+        ),
+        (
+            lambda: ebm.langevin(gaussian_2d(), torch.full((3, 2), float("nan")), 0.1, 10),
+            ValueError,
+            "finite",
+        ),
+        (
+            lambda: ebm.langevin(_InfiniteFarAway(), torch.full((3, 2), 500.0), 0.1, 10),
+            ValueError,
+            "non-finite",
+        ),
+        (
+            lambda: ebm.langevin(lambda x: x.sum(1), torch.zeros(3, 2), 0.1, 10),
+            TypeError,
+            "Energy",
+        ),
         (lambda: ebm.partition_function(gaussian_2d(), [(0, 1)], 10), ValueError, "bounds"),
         (lambda: ebm.partition_function(gaussian_2d(), (1, -1), 10), ValueError, "bounds"),
-        (lambda: ebm.GaussianEnergy(torch.zeros(2), -torch.eye(2)), ValueError, "positive definite"),
+        (
+            lambda: ebm.GaussianEnergy(torch.zeros(2), -torch.eye(2)),
+            ValueError,
+            "positive definite",
+        ),
         (lambda: ebm.GaussianEnergy(torch.zeros(2), torch.eye(3)), ValueError, "covariance"),
-        (lambda: ebm.train_ebm(gaussian_2d(), torch.zeros(10, 2), reinit=1.5), ValueError, "reinit"),
-        (lambda: ebm.train_ebm(ebm.MLPEnergy(2, device="cpu"), torch.zeros(10, 3)), ValueError, "data must have 2 columns"),
+        (
+            lambda: ebm.train_ebm(gaussian_2d(), torch.zeros(10, 2), reinit=1.5),
+            ValueError,
+            "reinit",
+        ),
+        (
+            lambda: ebm.train_ebm(ebm.MLPEnergy(2, device="cpu"), torch.zeros(10, 3)),
+            ValueError,
+            "data must have 2 columns",
+        ),
         (lambda: ebm.MLPEnergy(2, confinement=0.0), ValueError, "confinement"),
     ],
 )

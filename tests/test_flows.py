@@ -40,7 +40,9 @@ def test_inverse_and_log_det_match_autograd(name):
     x, log_det = layer(z)
     z_back, log_det_inverse = layer.inverse(x)
     assert torch.allclose(z_back, z, atol=1e-5)
-    reference = flows.autograd_log_abs_det(lambda t: layer(t)[0], z)  # slogdet of the full Jacobian
+    reference = flows.autograd_log_abs_det(
+        lambda t: layer(t)[0], z
+    )  # slogdet of the full Jacobian
     assert torch.allclose(log_det, reference, atol=1e-4)
     assert torch.allclose(log_det_inverse, -log_det, atol=1e-5)
     inverse_reference = flows.autograd_log_abs_det(lambda t: layer.inverse(t)[0], x)
@@ -51,7 +53,10 @@ def test_autograd_jacobian_matches_a_linear_map():
     a = torch.tensor([[2.0, 1.0], [0.5, -3.0]])
     jac = flows.autograd_jacobian(lambda z: z @ a.T, torch.randn(5, 2))
     assert torch.allclose(jac, a.expand(5, 2, 2))
-    assert torch.allclose(flows.autograd_log_abs_det(lambda z: z @ a.T, torch.randn(3, 2)), torch.full((3,), math.log(6.5)))
+    assert torch.allclose(
+        flows.autograd_log_abs_det(lambda z: z @ a.T, torch.randn(3, 2)),
+        torch.full((3,), math.log(6.5)),
+    )
 
 
 def test_pushforward_log_prob_of_an_affine_map_is_the_gaussian_density():
@@ -68,7 +73,9 @@ def test_additive_coupling_preserves_volume():
     z = torch.randn(32, 5)
     x, log_det = layer(z)
     assert torch.equal(log_det, torch.zeros(32))
-    assert torch.allclose(flows.autograd_log_abs_det(lambda t: layer(t)[0], z), torch.zeros(32), atol=1e-5)
+    assert torch.allclose(
+        flows.autograd_log_abs_det(lambda t: layer(t)[0], z), torch.zeros(32), atol=1e-5
+    )
     assert torch.equal(x[:, :2], z[:, :2])  # the kept half is unchanged
 
 
@@ -85,7 +92,11 @@ def test_affine_log_det_is_the_signed_sum_of_u():
 def test_soft_clamp_bounds_the_log_scale():
     u = torch.tensor([-100.0, -1e-3, 0.0, 2.0, 1e4])
     clamped = flows.soft_clamp(u, 3.0)
-    assert bool((clamped.abs() <= 3.0).all()) and abs(float(clamped[1]) + 1e-3) < 1e-8 and float(clamped[3]) < 2.0
+    assert (
+        bool((clamped.abs() <= 3.0).all())
+        and abs(float(clamped[1]) + 1e-3) < 1e-8
+        and float(clamped[3]) < 2.0
+    )
     assert torch.equal(flows.soft_clamp(u, None), u)
 
 
@@ -94,7 +105,12 @@ def test_masks():
     assert flows.half_mask(5, 3, flip=True).tolist() == [False, False, False, True, True]
     assert flows.alternating_mask(4, 1).tolist() == [False, True, False, True]
     board = flows.checkerboard_mask(8, 8, 0).reshape(8, 8)
-    assert int(board.sum()) == 32 and bool(board[0, 0]) and not bool(board[0, 1]) and not bool(board[1, 0])
+    assert (
+        int(board.sum()) == 32
+        and bool(board[0, 0])
+        and not bool(board[0, 1])
+        and not bool(board[1, 0])
+    )
     assert torch.equal(flows.checkerboard_mask(8, 8, 1), ~flows.checkerboard_mask(8, 8, 0))
 
 
@@ -110,7 +126,12 @@ def test_masks():
         (lambda: flows.AffineCoupling(torch.ones(4, dtype=torch.bool)), "between 1 and d-1"),
         (lambda: flows.AffineCoupling(torch.ones(2, 2, dtype=torch.bool)), "vector"),
         (lambda: flows.AffineCoupling(flows.half_mask(4), scale_bound=0.0), "scale_bound"),
-        (lambda: flows.Flow([flows.AffineCoupling(flows.half_mask(4)), flows.DiagonalScaling(3)]), "same dimension"),
+        (
+            lambda: flows.Flow(
+                [flows.AffineCoupling(flows.half_mask(4)), flows.DiagonalScaling(3)]
+            ),
+            "same dimension",
+        ),
         (lambda: flows.Flow([]), "at least one"),
         (lambda: flows.Flow([torch.nn.Linear(2, 2)]), "Bijector"),
         (lambda: flows.Permutation(3, torch.tensor([0, 0, 1])), "exactly once"),
@@ -160,7 +181,9 @@ def test_actnorm_initialises_from_data():
     layer = flows.ActNorm(3).train()
     z, _ = layer.inverse(x)
     assert bool(layer.initialized)
-    assert torch.allclose(z.mean(0), torch.zeros(3), atol=1e-5) and torch.allclose(z.std(0), torch.ones(3), atol=1e-4)
+    assert torch.allclose(z.mean(0), torch.zeros(3), atol=1e-5) and torch.allclose(
+        z.std(0), torch.ones(3), atol=1e-4
+    )
 
 
 def test_sample_with_log_prob_agrees_with_log_prob():
@@ -174,15 +197,22 @@ def test_sample_with_log_prob_agrees_with_log_prob():
 @pytest.fixture(scope="module")
 def moons_flow():
     moons = data.TwoMoons()
-    train, valid = moons.sample(3000, seed=0, device="cpu"), moons.sample(2000, seed=1, device="cpu")
+    train, valid = (
+        moons.sample(3000, seed=0, device="cpu"),
+        moons.sample(2000, seed=1, device="cpu"),
+    )
     flow = flows.real_nvp(2, 6, 64, device="cpu")
-    history = flows.train_flow(flow, train, valid=valid, n_steps=600, eval_every=300, progress=False)
+    history = flows.train_flow(
+        flow, train, valid=valid, n_steps=600, eval_every=300, progress=False
+    )
     return flow, history, train, valid
 
 
 def test_training_beats_a_gaussian_and_the_density_integrates_to_one(moons_flow):
     flow, history, train, valid = moons_flow
-    gaussian = torch.distributions.MultivariateNormal(train.mean(0).double(), torch.cov(train.T.double()))
+    gaussian = torch.distributions.MultivariateNormal(
+        train.mean(0).double(), torch.cov(train.T.double())
+    )
     gaussian_nll = float(-gaussian.log_prob(valid.double()).mean())
     assert history.valid_nll[-1] < gaussian_nll - 0.8, (history.valid_nll, gaussian_nll)
     assert history.valid_steps == [300, 600] and len(history.loss) == 600
@@ -203,7 +233,9 @@ def test_checkpoint_round_trip_with_weights_only(moons_flow, tmp_path):
     clone = flows.real_nvp(2, 6, 64, actnorm=True, device="cpu")
     clone.load_state_dict(torch.load(tmp_path / "flow.pt", weights_only=True))
     clone.train()
-    assert torch.allclose(clone.log_prob(valid), flow.log_prob(valid))  # ActNorm is not re-initialised
+    assert torch.allclose(
+        clone.log_prob(valid), flow.log_prob(valid)
+    )  # ActNorm is not re-initialised
     assert bool(clone.layers[-1].initialized)
 
 
@@ -212,11 +244,18 @@ def test_digits_training_with_dequantization_lowers_bits_per_dim():
     test_images, _ = data.digits("test", device="cpu")
     flow = flows.real_nvp(64, 4, 64, actnorm=True, image_shape=(8, 8), device="cpu")
     history = flows.train_flow(
-        flow, images.reshape(-1, 64), valid=test_images.reshape(-1, 64), levels=data.DIGIT_LEVELS,
-        n_steps=150, eval_every=150, progress=False,
+        flow,
+        images.reshape(-1, 64),
+        valid=test_images.reshape(-1, 64),
+        levels=data.DIGIT_LEVELS,
+        n_steps=150,
+        eval_every=150,
+        progress=False,
     )
     bpd = history.bits_per_dim(history.valid_nll[-1])
-    assert bpd < math.log2(data.DIGIT_LEVELS) - 1.0, bpd  # far better than the uniform model's 4.09
+    assert bpd < math.log2(data.DIGIT_LEVELS) - 1.0, (
+        bpd
+    )  # far better than the uniform model's 4.09
     log_p = -torch.tensor(history.valid_nll[-1])
     assert abs(bpd - float(data.bits_per_dim(log_p, 64))) < 1e-6
 
@@ -244,7 +283,16 @@ def test_non_finite_loss_stops_training():
 def test_keep_best_restores_the_best_validation_parameters(moons_flow):
     _, _, train, valid = moons_flow
     flow = flows.real_nvp(2, 2, 16, device="cpu")
-    history = flows.train_flow(flow, train[:200], valid=valid, n_steps=60, eval_every=10, lr=3e-2, keep_best=True, progress=False)
+    history = flows.train_flow(
+        flow,
+        train[:200],
+        valid=valid,
+        n_steps=60,
+        eval_every=10,
+        lr=3e-2,
+        keep_best=True,
+        progress=False,
+    )
     best = min(history.valid_nll)
     assert history.best_step == history.valid_steps[history.valid_nll.index(best)]
     assert abs(flows.evaluate_nll(flow, valid) - best) < 1e-5

@@ -19,10 +19,14 @@ def test_moment_matching_brings_the_generator_to_the_data():
     x = target.sample(2000, seed=0, device="cpu")
     g = gan.MLPGenerator(2, 2, hidden=64, depth=2, device="cpu")
     with torch.no_grad():
-        before = float(losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2))
+        before = float(
+            losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2)
+        )
     history = gan.train_moment_matching(g, x, n_steps=300, batch_size=256, lr=2e-3, progress=False)
     with torch.no_grad():
-        after = float(losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2))
+        after = float(
+            losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2)
+        )
     assert len(history.loss) == 300
     assert after < 0.2 * before
 
@@ -45,11 +49,41 @@ class _NaNGenerator(gan.MLPGenerator):
     "call, error, match",
     [
         (lambda: gan.MLPGenerator(latent_dim=0), ValueError, "latent_dim"),
-        (lambda: gan.train_moment_matching(torch.nn.Linear(2, 2), torch.zeros(4, 2)), TypeError, "MLPGenerator"),
-        (lambda: gan.train_moment_matching(gan.MLPGenerator(device="cpu"), torch.zeros(4, 3)), ValueError, "data must have 2 columns"),
-        (lambda: gan.train_moment_matching(gan.MLPGenerator(device="cpu"), torch.randn(4, 2), bandwidths=()), ValueError, "bandwidths"),
-        (lambda: gan.train_moment_matching(gan.MLPGenerator(device="cpu"), torch.randn(4, 2), lr=0.0), ValueError, "lr"),
-        (lambda: gan.train_moment_matching(_NaNGenerator(device="cpu"), torch.randn(8, 2), n_steps=2, batch_size=4, progress=False), RuntimeError, "non-finite loss at step 0"),
+        (
+            lambda: gan.train_moment_matching(torch.nn.Linear(2, 2), torch.zeros(4, 2)),
+            TypeError,
+            "MLPGenerator",
+        ),
+        (
+            lambda: gan.train_moment_matching(gan.MLPGenerator(device="cpu"), torch.zeros(4, 3)),
+            ValueError,
+            "data must have 2 columns",
+        ),
+        (
+            lambda: gan.train_moment_matching(
+                gan.MLPGenerator(device="cpu"), torch.randn(4, 2), bandwidths=()
+            ),
+            ValueError,
+            "bandwidths",
+        ),
+        (
+            lambda: gan.train_moment_matching(
+                gan.MLPGenerator(device="cpu"), torch.randn(4, 2), lr=0.0
+            ),
+            ValueError,
+            "lr",
+        ),
+        (
+            lambda: gan.train_moment_matching(
+                _NaNGenerator(device="cpu"),
+                torch.randn(8, 2),
+                n_steps=2,
+                batch_size=4,
+                progress=False,
+            ),
+            RuntimeError,
+            "non-finite loss at step 0",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, match):
@@ -64,8 +98,18 @@ def test_losses_on_known_inputs():
     zero = torch.zeros(4)
     assert abs(float(gan.discriminator_loss(zero, zero, "gan")) - 2 * math.log(2)) < 1e-6
     # a perfect discriminator (logits ±20) has loss ≈ 0
-    assert float(gan.discriminator_loss(torch.full((4,), 20.0), torch.full((4,), -20.0), "gan")) < 1e-8
-    assert float(gan.discriminator_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.5, 0.5]), "wasserstein")) == -1.5
+    assert (
+        float(gan.discriminator_loss(torch.full((4,), 20.0), torch.full((4,), -20.0), "gan"))
+        < 1e-8
+    )
+    assert (
+        float(
+            gan.discriminator_loss(
+                torch.tensor([1.0, 3.0]), torch.tensor([0.5, 0.5]), "wasserstein"
+            )
+        )
+        == -1.5
+    )
     d = torch.tensor([0.3])  # D(G(z)) = 0.3: logit log(0.3/0.7)
     logit = torch.log(d / (1 - d))
     assert abs(float(gan.generator_loss(logit, "saturating")) - math.log(0.7)) < 1e-6
@@ -86,7 +130,14 @@ def test_spectral_norm_bounds_the_largest_singular_value():
     critic = gan.MLPDiscriminator(2, 32, 2, spectral_norm=True, device="cpu")
     ring = data.ring(std=0.05)
     g = gan.MLPGenerator(2, 2, 32, 2, device="cpu")
-    gan.train_gan(g, critic, ring.sample(500, seed=0, device="cpu"), recipe="wgan-sn", n_steps=20, progress=False)
+    gan.train_gan(
+        g,
+        critic,
+        ring.sample(500, seed=0, device="cpu"),
+        recipe="wgan-sn",
+        n_steps=20,
+        progress=False,
+    )
     critic.eval()
     for layer in critic.net:
         if isinstance(layer, torch.nn.Linear):
@@ -97,7 +148,16 @@ def test_spectral_norm_bounds_the_largest_singular_value():
 def test_clipping_keeps_every_weight_in_range():
     critic = gan.MLPDiscriminator(2, 32, 2, device="cpu")
     g = gan.MLPGenerator(2, 2, 32, 2, device="cpu")
-    gan.train_gan(g, critic, torch.randn(300, 2), recipe="wgan-clip", clip=0.02, n_steps=5, lr=0.1, progress=False)
+    gan.train_gan(
+        g,
+        critic,
+        torch.randn(300, 2),
+        recipe="wgan-clip",
+        clip=0.02,
+        n_steps=5,
+        lr=0.1,
+        progress=False,
+    )
     assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= 0.02 + 1e-7
 
 
@@ -111,8 +171,18 @@ def test_a_short_wgan_gp_run_captures_more_modes():
         stats = metrics.mode_statistics(samples, ring.centres, 0.02)
         return {"modes": stats.modes_captured, "high_quality": stats.high_quality}
 
-    history = gan.train_gan(g, critic, ring.sample(5000, seed=0, device="cpu"), recipe="wgan-gp", n_steps=400,
-                            lr=1e-3, eval_every=400, evaluate=evaluate, n_snapshot=16, progress=False)
+    history = gan.train_gan(
+        g,
+        critic,
+        ring.sample(5000, seed=0, device="cpu"),
+        recipe="wgan-gp",
+        n_steps=400,
+        lr=1e-3,
+        eval_every=400,
+        evaluate=evaluate,
+        n_snapshot=16,
+        progress=False,
+    )
     assert history.eval_steps == [0, 400] and set(history.snapshots) == {0, 400}
     assert history.metrics["modes"][-1] >= history.metrics["modes"][0] + 3, history.metrics
     assert len(history.d_loss) == len(history.g_loss) == len(history.gap) == 400
@@ -130,19 +200,38 @@ class _NaNCritic(torch.nn.Module):
 def test_non_finite_loss_stops_training():
     g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
     with pytest.raises(RuntimeError, match="non-finite discriminator loss at step 1"):
-        gan.train_gan(g, _NaNCritic(), torch.randn(50, 2), recipe="ns-gan", n_steps=3, progress=False)
+        gan.train_gan(
+            g, _NaNCritic(), torch.randn(50, 2), recipe="ns-gan", n_steps=3, progress=False
+        )
 
 
 def test_bad_recipes_and_pairs():
     g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
     with pytest.raises(ValueError, match="recipe"):
-        gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), recipe="lsgan", progress=False)
+        gan.train_gan(
+            g,
+            gan.MLPDiscriminator(device="cpu"),
+            torch.randn(50, 2),
+            recipe="lsgan",
+            progress=False,
+        )
     with pytest.raises(ValueError, match="spectral_norm=True"):
-        gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), recipe="wgan-sn", progress=False)
+        gan.train_gan(
+            g,
+            gan.MLPDiscriminator(device="cpu"),
+            torch.randn(50, 2),
+            recipe="wgan-sn",
+            progress=False,
+        )
     with pytest.raises(ValueError, match="2 columns"):
         gan.train_gan(g, gan.MLPDiscriminator(device="cpu"), torch.randn(50, 3), progress=False)
     with pytest.raises(TypeError, match="sample"):
-        gan.train_gan(torch.nn.Linear(2, 2), gan.MLPDiscriminator(device="cpu"), torch.randn(50, 2), progress=False)
+        gan.train_gan(
+            torch.nn.Linear(2, 2),
+            gan.MLPDiscriminator(device="cpu"),
+            torch.randn(50, 2),
+            progress=False,
+        )
 
 
 def test_conv_pair_shapes_and_checkpoint(tmp_path):
@@ -173,9 +262,20 @@ def test_fit_discriminator_recovers_the_optimal_discriminator():
 def test_linear_learning_rate_decay():
     g = gan.MLPGenerator(2, 2, 16, 1, device="cpu")
     d = gan.MLPDiscriminator(2, 16, 1, device="cpu")
-    history = gan.train_gan(g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=4, lr=1e-3, lr_decay=True, progress=False)
+    history = gan.train_gan(
+        g,
+        d,
+        torch.randn(100, 2),
+        recipe="ns-gan",
+        n_steps=4,
+        lr=1e-3,
+        lr_decay=True,
+        progress=False,
+    )
     assert history.lr == pytest.approx([1e-3, 7.5e-4, 5e-4, 2.5e-4])
-    flat = gan.train_gan(g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=3, lr=1e-3, progress=False)
+    flat = gan.train_gan(
+        g, d, torch.randn(100, 2), recipe="ns-gan", n_steps=3, lr=1e-3, progress=False
+    )
     assert flat.lr == pytest.approx([1e-3] * 3)
 
 
@@ -185,10 +285,21 @@ def test_toy_settings_cover_every_recipe_and_train():
     for recipe, options in gan.TOY_SETTINGS.items():
         generator, critic = gan.toy_models(recipe, device="cpu")
         assert critic.spectral_norm == gan.RECIPES[recipe].spectral_norm
-        history = gan.train_gan(generator, critic, data_, recipe=recipe, n_steps=2, batch_size=16, progress=False, **options)
+        history = gan.train_gan(
+            generator,
+            critic,
+            data_,
+            recipe=recipe,
+            n_steps=2,
+            batch_size=16,
+            progress=False,
+            **options,
+        )
         assert len(history.d_loss) == 2
         if options.get("lr_decay"):
-            assert history.lr[0] == options["lr"] and history.lr[1] == pytest.approx(options["lr"] / 2)
+            assert history.lr[0] == options["lr"] and history.lr[1] == pytest.approx(
+                options["lr"] / 2
+            )
 
 
 def test_toy_models_reject_unknown_recipe():

@@ -7,7 +7,6 @@ With GENCOURSE_REQUIRE_HTML=1 a missing build is a failure instead of a skip.
 """
 
 import os
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -44,7 +43,9 @@ def parse(path: Path) -> tuple[Page, str]:
 
 
 def pages() -> list[Path]:
-    return [HTML / "index.html", HTML / "intro.html"] + [HTML / "chapters" / f"{p.stem}.html" for p in CHAPTERS]
+    return [HTML / "index.html", HTML / "intro.html"] + [
+        HTML / "chapters" / f"{p.stem}.html" for p in CHAPTERS
+    ]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

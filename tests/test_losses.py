@@ -11,7 +11,9 @@ from gencourse import data, losses
 
 
 def randn(n, d, seed):
-    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).float()
+    return torch.randn(
+        n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+    ).float()
 
 
 # ------------------------------------------------------------------------------ Wasserstein
@@ -20,8 +22,15 @@ def randn(n, d, seed):
 @pytest.mark.parametrize("p", [1, 2])
 def test_w1d_equals_the_sorted_sample_formula_and_pot(p):
     x, y = randn(500, 1, 0), randn(500, 1, 1) * 2 + 1
-    sorted_formula = float((torch.sort(x[:, 0].double()).values - torch.sort(y[:, 0].double()).values).abs().pow(p).mean()) ** (1 / p)
-    pot_1d = float(ot.wasserstein_1d(x[:, 0].double().numpy(), y[:, 0].double().numpy(), p=p)) ** (1 / p)
+    sorted_formula = float(
+        (torch.sort(x[:, 0].double()).values - torch.sort(y[:, 0].double()).values)
+        .abs()
+        .pow(p)
+        .mean()
+    ) ** (1 / p)
+    pot_1d = float(ot.wasserstein_1d(x[:, 0].double().numpy(), y[:, 0].double().numpy(), p=p)) ** (
+        1 / p
+    )
     assert losses.wasserstein_1d(x, y, p=p) == pytest.approx(sorted_formula, rel=1e-10)
     assert losses.wasserstein(x, y, p=p) == pytest.approx(sorted_formula, rel=1e-9)
     assert losses.wasserstein_1d(x, y, p=p) == pytest.approx(pot_1d, rel=1e-6)
@@ -35,7 +44,9 @@ def test_wasserstein_with_unequal_sizes_and_weights_matches_pot():
     reference = math.sqrt(ot.emd2(a.numpy(), np.full(25, 1 / 25), cost))
     assert losses.wasserstein(x, y, p=2, a=a) == pytest.approx(reference, rel=1e-9)
     x1, y1 = x[:, :1], y[:, :1]
-    assert losses.wasserstein_1d(x1, y1, p=1, a=a) == pytest.approx(losses.wasserstein(x1, y1, p=1, a=a), rel=1e-9)
+    assert losses.wasserstein_1d(x1, y1, p=1, a=a) == pytest.approx(
+        losses.wasserstein(x1, y1, p=1, a=a), rel=1e-9
+    )
 
 
 def test_w2_between_gaussian_samples_approaches_the_closed_form():
@@ -57,7 +68,9 @@ def test_wasserstein_is_a_metric_on_samples():
 
 def test_sliced_wasserstein_is_exact_in_1d_and_below_w2():
     x, y = randn(400, 1, 10), randn(400, 1, 11) + 2
-    assert float(losses.sliced_wasserstein(x, y, p=2, n_projections=3)) == pytest.approx(losses.wasserstein_1d(x, y, p=2), rel=1e-5)
+    assert float(losses.sliced_wasserstein(x, y, p=2, n_projections=3)) == pytest.approx(
+        losses.wasserstein_1d(x, y, p=2), rel=1e-5
+    )
     x2, y2 = randn(300, 5, 12), randn(300, 5, 13) + 0.7
     assert float(losses.sliced_wasserstein(x2, y2, p=2)) <= losses.wasserstein(x2, y2, p=2)
 
@@ -70,30 +83,59 @@ def test_unbiased_mmd_averages_to_the_population_value_and_can_be_negative():
     # E k(x, x') = h / sqrt(h² + 2) and E k(x, y) = h / sqrt(h² + 2) · exp(−δ² / (2 (h² + 2)))
     h, delta = 1.0, 0.5
     c = h / math.sqrt(h * h + 2)
-    population = 2 * c - 2 * c * math.exp(-delta**2 / (2 * (h * h + 2)))
+    population = 2 * c - 2 * c * math.exp(-(delta**2) / (2 * (h * h + 2)))
     g = torch.Generator().manual_seed(14)
     draws = [
-        float(losses.mmd2(torch.randn(50, 1, generator=g), torch.randn(50, 1, generator=g) + delta, bandwidth=h))
+        float(
+            losses.mmd2(
+                torch.randn(50, 1, generator=g),
+                torch.randn(50, 1, generator=g) + delta,
+                bandwidth=h,
+            )
+        )
         for _ in range(400)
     ]
     assert np.mean(draws) == pytest.approx(population, abs=0.006)
-    null = [float(losses.mmd2(torch.randn(30, 1, generator=g), torch.randn(30, 1, generator=g), bandwidth=h)) for _ in range(50)]
+    null = [
+        float(
+            losses.mmd2(
+                torch.randn(30, 1, generator=g), torch.randn(30, 1, generator=g), bandwidth=h
+            )
+        )
+        for _ in range(50)
+    ]
     assert min(null) < 0 and abs(np.mean(null)) < 0.01
-    biased = [float(losses.mmd2(torch.randn(30, 1, generator=g), torch.randn(30, 1, generator=g), bandwidth=h, unbiased=False)) for _ in range(50)]
+    biased = [
+        float(
+            losses.mmd2(
+                torch.randn(30, 1, generator=g),
+                torch.randn(30, 1, generator=g),
+                bandwidth=h,
+                unbiased=False,
+            )
+        )
+        for _ in range(50)
+    ]
     assert min(biased) >= 0
 
 
 def test_mmd_of_identical_samples_is_zero_and_symmetric():
     x, y = randn(100, 3, 15), randn(80, 3, 16) + 1
     for kernel in losses.KERNELS:
-        assert float(losses.mmd2(x, x, kernel=kernel, bandwidth=1.0, unbiased=False)) == pytest.approx(0.0, abs=1e-6)
-        assert float(losses.mmd2(x, y, kernel=kernel)) == pytest.approx(float(losses.mmd2(y, x, kernel=kernel)), rel=1e-5)
+        assert float(
+            losses.mmd2(x, x, kernel=kernel, bandwidth=1.0, unbiased=False)
+        ) == pytest.approx(0.0, abs=1e-6)
+        assert float(losses.mmd2(x, y, kernel=kernel)) == pytest.approx(
+            float(losses.mmd2(y, x, kernel=kernel)), rel=1e-5
+        )
 
 
 def test_median_heuristic_is_the_median_pairwise_distance():
     x, y = randn(30, 2, 17), randn(20, 2, 18)
     z = torch.cat([x, y]).double().numpy()
-    reference = np.median([np.linalg.norm(z[i] - z[j]) for i in range(50) for j in range(i + 1, 50)])
+    reference = np.median(
+        [np.linalg.norm(z[i] - z[j]) for i in range(50) for j in range(i + 1, 50)]
+    )
     assert losses.median_heuristic(x, y) == pytest.approx(reference, rel=1e-6)
 
 
@@ -109,8 +151,12 @@ def test_mmd_is_differentiable():
 def test_js_kl_tv_against_scipy():
     p = torch.tensor([0.1, 0.4, 0.5])
     q = torch.tensor([0.3, 0.3, 0.4])
-    assert losses.kl_divergence(p, q) == pytest.approx(stats.entropy(p.numpy(), q.numpy()), rel=1e-6)
-    assert losses.js_divergence(p, q) == pytest.approx(jensenshannon(p.numpy(), q.numpy()) ** 2, rel=1e-6)
+    assert losses.kl_divergence(p, q) == pytest.approx(
+        stats.entropy(p.numpy(), q.numpy()), rel=1e-6
+    )
+    assert losses.js_divergence(p, q) == pytest.approx(
+        jensenshannon(p.numpy(), q.numpy()) ** 2, rel=1e-6
+    )
     assert losses.total_variation(p, q) == pytest.approx(0.2)
 
 
@@ -131,12 +177,19 @@ def test_monte_carlo_kl_and_js_match_closed_forms_and_the_discrete_versions():
     # JS of two far-apart laws is log 2; of a law with itself, 0
     far = data.GaussianMixture(torch.full((1, 1), 50.0), 1.0)
     z = far.sample(1000, seed=2, device="cpu")
-    assert losses.js_monte_carlo(p.log_prob(x[:1000]), far.log_prob(x[:1000]), p.log_prob(z), far.log_prob(z)) == pytest.approx(math.log(2))
-    assert losses.js_monte_carlo(p.log_prob(x), p.log_prob(x), p.log_prob(y), p.log_prob(y)) == pytest.approx(0.0, abs=1e-12)
+    assert losses.js_monte_carlo(
+        p.log_prob(x[:1000]), far.log_prob(x[:1000]), p.log_prob(z), far.log_prob(z)
+    ) == pytest.approx(math.log(2))
+    assert losses.js_monte_carlo(
+        p.log_prob(x), p.log_prob(x), p.log_prob(y), p.log_prob(y)
+    ) == pytest.approx(0.0, abs=1e-12)
     # on a finite set, the Monte Carlo JS converges to the discrete one
     a, b = torch.tensor([0.2, 0.5, 0.3]), torch.tensor([0.6, 0.1, 0.3])
     g = torch.Generator().manual_seed(3)
-    i, j = torch.multinomial(a, 200_000, True, generator=g), torch.multinomial(b, 200_000, True, generator=g)
+    i, j = (
+        torch.multinomial(a, 200_000, True, generator=g),
+        torch.multinomial(b, 200_000, True, generator=g),
+    )
     mc = losses.js_monte_carlo(a.log()[i], b.log()[i], a.log()[j], b.log()[j])
     assert mc == pytest.approx(losses.js_divergence(a, b), abs=0.005)
 
@@ -159,24 +212,74 @@ def test_nll_is_the_mean_negative_log_likelihood():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 3)), ValueError, "2 columns"),
-        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.2, 0.2])), ValueError, "sum to 1"),
-        (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.5])), ValueError, "3 entries"),
-        (lambda: losses.wasserstein(torch.zeros(0, 2), torch.zeros(3, 2)), ValueError, "at least 1"),
+        (
+            lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 3)),
+            ValueError,
+            "2 columns",
+        ),
+        (
+            lambda: losses.wasserstein(
+                torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.2, 0.2])
+            ),
+            ValueError,
+            "sum to 1",
+        ),
+        (
+            lambda: losses.wasserstein(
+                torch.zeros(3, 2), torch.zeros(3, 2), a=torch.tensor([0.5, 0.5])
+            ),
+            ValueError,
+            "3 entries",
+        ),
+        (
+            lambda: losses.wasserstein(torch.zeros(0, 2), torch.zeros(3, 2)),
+            ValueError,
+            "at least 1",
+        ),
         (lambda: losses.wasserstein(torch.zeros(3, 2), torch.zeros(3, 2), p=0), ValueError, "p"),
-        (lambda: losses.wasserstein_1d(torch.zeros(3, 2), torch.zeros(3, 2)), ValueError, "one-dimensional"),
-        (lambda: losses.mmd2(torch.zeros(3, 2), torch.zeros(3, 2), bandwidth=-1.0), ValueError, "bandwidth"),
-        (lambda: losses.mmd2(torch.randn(3, 2), torch.randn(3, 2), kernel="cosine"), ValueError, "kernel"),
+        (
+            lambda: losses.wasserstein_1d(torch.zeros(3, 2), torch.zeros(3, 2)),
+            ValueError,
+            "one-dimensional",
+        ),
+        (
+            lambda: losses.mmd2(torch.zeros(3, 2), torch.zeros(3, 2), bandwidth=-1.0),
+            ValueError,
+            "bandwidth",
+        ),
+        (
+            lambda: losses.mmd2(torch.randn(3, 2), torch.randn(3, 2), kernel="cosine"),
+            ValueError,
+            "kernel",
+        ),
         (lambda: losses.mmd2(torch.randn(1, 2), torch.randn(3, 2)), ValueError, "at least 2"),
-        (lambda: losses.mmd2(torch.randn(3, 2), torch.full((3, 2), float("nan"))), ValueError, "finite"),
-        (lambda: losses.sliced_wasserstein(torch.randn(3, 2), torch.randn(4, 2)), ValueError, "equal sample sizes"),
+        (
+            lambda: losses.mmd2(torch.randn(3, 2), torch.full((3, 2), float("nan"))),
+            ValueError,
+            "finite",
+        ),
+        (
+            lambda: losses.sliced_wasserstein(torch.randn(3, 2), torch.randn(4, 2)),
+            ValueError,
+            "equal sample sizes",
+        ),
         (lambda: losses.kl_divergence([0.5, 0.5], [1.0]), ValueError, "same length"),
         (lambda: losses.js_divergence([0.5, 0.6], [0.5, 0.5]), ValueError, "sum to 1"),
         (lambda: losses.total_variation([-0.5, 1.5], [0.5, 0.5]), ValueError, ">= 0"),
-        (lambda: losses.moment_distance(torch.randn(1, 2), torch.randn(5, 2)), ValueError, "at least 2"),
+        (
+            lambda: losses.moment_distance(torch.randn(1, 2), torch.randn(5, 2)),
+            ValueError,
+            "at least 2",
+        ),
         (lambda: losses.nll(torch.zeros(0)), ValueError, "non-empty"),
         (lambda: losses.kl_monte_carlo(torch.zeros(3), torch.zeros(4)), ValueError, "same points"),
-        (lambda: losses.js_monte_carlo(torch.zeros(3), torch.zeros(3), torch.zeros(2), torch.tensor([float("nan")] * 2)), ValueError, "NaN"),
+        (
+            lambda: losses.js_monte_carlo(
+                torch.zeros(3), torch.zeros(3), torch.zeros(2), torch.tensor([float("nan")] * 2)
+            ),
+            ValueError,
+            "NaN",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, match):
@@ -197,7 +300,9 @@ def test_gradient_penalty_of_a_linear_critic_is_the_hand_computed_value():
         critic.net[2].weight.zero_()
         critic.net[2].weight[0, 0] = 1.0
     x = torch.rand(10, 3) + 1  # positive pre-activations: the LeakyReLU is the identity there
-    assert float(losses.gradient_penalty(critic, x, x + 0.5).detach()) == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)
+    assert float(losses.gradient_penalty(critic, x, x + 0.5).detach()) == pytest.approx(
+        (5.0 - 1.0) ** 2, rel=1e-5
+    )
 
 
 def test_spectral_normalisation_bounds_every_layer():
@@ -213,7 +318,12 @@ def test_spectral_normalisation_bounds_every_layer():
 
 def test_clipping_keeps_every_weight_in_range():
     x, y = randn(200, 2, 22), randn(200, 2, 23) + 1
-    _, critic, _ = losses.neural_distance(x, y, critic=losses.LipschitzCritic(2, constraint="clip", clip=0.05, device="cpu"), steps=20)
+    _, critic, _ = losses.neural_distance(
+        x,
+        y,
+        critic=losses.LipschitzCritic(2, constraint="clip", clip=0.05, device="cpu"),
+        steps=20,
+    )
     delta = float(torch.tensor(0.05))  # 0.05 as stored in float32
     assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= delta
 
@@ -241,4 +351,6 @@ class _ExplodingCritic(losses.LipschitzCritic):
 def test_a_non_finite_critic_objective_stops_with_a_clear_message():
     x = randn(10, 2, 26)
     with pytest.raises(RuntimeError, match="non-finite critic objective at step 0"):
-        losses.neural_distance(x, x + 1, critic=_ExplodingCritic(2, device="cpu"), steps=5, batch_size=4)
+        losses.neural_distance(
+            x, x + 1, critic=_ExplodingCritic(2, device="cpu"), steps=5, batch_size=4
+        )

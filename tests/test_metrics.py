@@ -18,7 +18,9 @@ def test_every_mode_covered_evenly():
 def test_a_single_mode_gives_one_capture_and_kl_log_k():
     grid = data.grid()
     centre = grid.centres[7]
-    samples = centre + 0.05 * torch.randn(2500, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    samples = centre + 0.05 * torch.randn(
+        2500, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+    )
     stats = metrics.mode_statistics(samples, grid.centres, 0.05)
     assert stats.modes_captured == 1 and stats.counts[7] > 2400
     assert abs(stats.kl_to_uniform - math.log(25)) < 1e-9
@@ -46,8 +48,18 @@ def test_threshold_controls_quality():
         ((torch.zeros(10, 3), torch.zeros(4, 2), 0.1), {}, ValueError, "2 columns"),
         ((torch.full((10, 2), float("nan")), torch.zeros(4, 2), 0.1), {}, ValueError, "finite"),
         ((torch.zeros(10, 2), torch.zeros(4, 2), 0.0), {}, ValueError, "std"),
-        ((torch.zeros(10, 2), torch.zeros(4, 2), 0.1), {"threshold": -1.0}, ValueError, "threshold"),
-        ((torch.zeros(10, 2, dtype=torch.long), torch.zeros(4, 2), 0.1), {}, TypeError, "floating"),
+        (
+            (torch.zeros(10, 2), torch.zeros(4, 2), 0.1),
+            {"threshold": -1.0},
+            ValueError,
+            "threshold",
+        ),
+        (
+            (torch.zeros(10, 2, dtype=torch.long), torch.zeros(4, 2), 0.1),
+            {},
+            TypeError,
+            "floating",
+        ),
     ],
 )
 def test_bad_input(args, kwargs, error, match):
@@ -69,10 +81,17 @@ def test_frechet_distance_matches_the_scipy_formula(d):
     from scipy import linalg
 
     g = torch.Generator().manual_seed(d)
-    m1, m2 = torch.randn(d, generator=g, dtype=torch.float64), torch.randn(d, generator=g, dtype=torch.float64)
+    m1, m2 = (
+        torch.randn(d, generator=g, dtype=torch.float64),
+        torch.randn(d, generator=g, dtype=torch.float64),
+    )
     c1, c2 = _random_covariance(d, 1), _random_covariance(d, 2)
     root = linalg.sqrtm(c1.numpy() @ c2.numpy())
-    reference = float(((m1 - m2) ** 2).sum()) + float(torch.trace(c1) + torch.trace(c2)) - 2 * float(root.real.trace())
+    reference = (
+        float(((m1 - m2) ** 2).sum())
+        + float(torch.trace(c1) + torch.trace(c2))
+        - 2 * float(root.real.trace())
+    )
     assert metrics.frechet_distance(m1, c1, m2, c2) == pytest.approx(reference, rel=1e-6)
 
 
@@ -80,7 +99,10 @@ def test_frechet_distance_is_the_closed_form_w2_between_gaussians():
     # commuting covariances: W2² = ‖μ1 − μ2‖² + ‖Σ1^{1/2} − Σ2^{1/2}‖_F²; in 1D (σ1 − σ2)² + (m1 − m2)²
     c1 = torch.diag(torch.tensor([1.0, 4.0, 9.0], dtype=torch.float64))
     c2 = torch.diag(torch.tensor([4.0, 1.0, 1.0], dtype=torch.float64))
-    m1, m2 = torch.zeros(3, dtype=torch.float64), torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    m1, m2 = (
+        torch.zeros(3, dtype=torch.float64),
+        torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64),
+    )
     assert metrics.frechet_distance(m1, c1, m2, c2) == pytest.approx(5 + 1 + 1 + 4, rel=1e-12)
     assert metrics.frechet_distance(m1, c1, m1, c1) == pytest.approx(0, abs=1e-10)
 
@@ -174,4 +196,7 @@ def test_precision_recall_rejects_bad_inputs():
 def test_wasserstein_distances_are_re_exported():
     from gencourse import losses
 
-    assert metrics.wasserstein is losses.wasserstein and metrics.sliced_wasserstein is losses.sliced_wasserstein
+    assert (
+        metrics.wasserstein is losses.wasserstein
+        and metrics.sliced_wasserstein is losses.sliced_wasserstein
+    )

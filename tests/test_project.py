@@ -2,13 +2,12 @@
 
 import re
 import sys
-import tomllib
 
 import jupytext
 import nbformat
 import pytest
+import tomllib
 import yaml
-
 from _book import CHAPTERS, ROOT, notebooks
 
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -60,13 +59,19 @@ def test_chapter_follows_the_conventions(path):
     assert any("assert" in c.source for c in hidden), "key results are asserted in hidden cells"
     exercises = re.findall(r"```\{exercise\}\n:label: (\S+)", text)
     solutions = re.findall(r"`{3,4}\{solution(?:-start)?\} (\S+)", text)
-    assert len(exercises) >= 3 and set(exercises) <= set(solutions), "at least 3 exercises, each with a solution"
-    assert "{literalinclude} ../gencourse/" in text, "the chapter shows the package's code, not a copy"
+    assert len(exercises) >= 3 and set(exercises) <= set(solutions), (
+        "at least 3 exercises, each with a solution"
+    )
+    assert "{literalinclude} ../gencourse/" in text, (
+        "the chapter shows the package's code, not a copy"
+    )
     # Executing a live widget unattended can leave the client waiting forever (jupyter/nbclient#312,
     # seen here): widget cells are shown but not executed by the build or nbval.
     for cell in code:
         if "widgets.interact" in cell.source:
-            assert "skip-execution" in cell.metadata.get("tags", []) and "NBVAL_SKIP" in cell.source, cell.source
+            assert (
+                "skip-execution" in cell.metadata.get("tags", []) and "NBVAL_SKIP" in cell.source
+            ), cell.source
 
 
 def test_colab_twins_are_up_to_date():
@@ -79,7 +84,11 @@ def test_colab_twin_installs_gencourse_and_reads_without_sphinx(path):
     nbformat.validate(twin)
     url, branch = notebooks.repository()
     first = twin.cells[0]
-    assert first.cell_type == "code" and f"git+{url}@{branch}" in first.source and "gencourse.device()" in first.source
+    assert (
+        first.cell_type == "code"
+        and f"git+{url}@{branch}" in first.source
+        and "gencourse.device()" in first.source
+    )
     text = "\n".join(c.source for c in twin.cells)
     assert "{literalinclude}" not in text and "{colab-badge}" not in text
     assert all(c.get("outputs", []) == [] for c in twin.cells if c.cell_type == "code")
@@ -92,9 +101,13 @@ def test_pyobject_extraction_returns_the_method_source():
 
 
 def test_start_at_end_before_inlining_follows_sphinx(tmp_path):
-    (tmp_path / "m.py").write_text("a = 1\n    for step in bar:\n        go(step)\n        history.append(1)\nz = 2\n")
+    (tmp_path / "m.py").write_text(
+        "a = 1\n    for step in bar:\n        go(step)\n        history.append(1)\nz = 2\n"
+    )
     chapter = tmp_path / "c.md"
-    markdown = "```{literalinclude} m.py\n:start-at: for step in bar:\n:end-before: history.append\n```\n"
+    markdown = (
+        "```{literalinclude} m.py\n:start-at: for step in bar:\n:end-before: history.append\n```\n"
+    )
     inlined = notebooks._inline_literalincludes(markdown, chapter)
     assert "    for step in bar:\n        go(step)\n```" in inlined and "history" not in inlined
 
@@ -116,6 +129,8 @@ def test_colab_url_is_built_from_the_repository():
 
 def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    command = re.search(r"<!-- test-command -->\s*```bash\n(.+?)\n```", readme, re.S).group(1).strip()
+    command = (
+        re.search(r"<!-- test-command -->\s*```bash\n(.+?)\n```", readme, re.S).group(1).strip()
+    )
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert command in ci

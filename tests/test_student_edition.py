@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from _book import CHAPTERS, ROOT, require_build
 
-HTML = Path(os.environ.get("GENCOURSE_STUDENT_HTML", ROOT / "_build" / "student" / "_build" / "html"))
+HTML = Path(
+    os.environ.get("GENCOURSE_STUDENT_HTML", ROOT / "_build" / "student" / "_build" / "html")
+)
 require_build(HTML, "student edition", "bash scripts/build-student.sh")
 
 
@@ -24,8 +26,13 @@ def gated_solution_code(text: str) -> list[str]:
     lines = []
     for block in re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.S):
         for cell in re.findall(r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*\n?(.*?)```", block, re.S):
-            unique = (line.strip() for line in cell.splitlines()
-                      if len(line.strip()) > 15 and not line.lstrip().startswith("#") and text.count(line.strip()) == 1)
+            unique = (
+                line.strip()
+                for line in cell.splitlines()
+                if len(line.strip()) > 15
+                and not line.lstrip().startswith("#")
+                and text.count(line.strip()) == 1
+            )
             first = next(unique, None)
             if first:
                 lines.append(first)
@@ -40,7 +47,9 @@ def test_exercises_without_solutions(path):
     assert labels, "the chapter has exercises"
     for label in labels:
         assert f'id="{label}"' in page, f"exercise {label} is missing from the student edition"
-    assert not re.search(r'class="[^"]*\bsolution\b', page), "a solution box reached the student edition"
+    assert not re.search(r'class="[^"]*\bsolution\b', page), (
+        "a solution box reached the student edition"
+    )
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     for line in gated_solution_code(source):
         assert line not in text, f"solution code reached the student edition: {line!r}"

@@ -15,7 +15,9 @@ def _points(n, d, seed):
 def test_matching_is_the_best_permutation_by_brute_force():
     x, y = _points(7, 2, 0), _points(7, 2, 1)
     permutation, distance = transport.optimal_matching(x, y)
-    best = min(float(((x - y[list(p)]) ** 2).sum(1).mean()) for p in itertools.permutations(range(7)))
+    best = min(
+        float(((x - y[list(p)]) ** 2).sum(1).mean()) for p in itertools.permutations(range(7))
+    )
     assert distance == pytest.approx(math.sqrt(best), rel=1e-12)
     assert sorted(permutation.tolist()) == list(range(7))
     assert float(((x - y[permutation]) ** 2).sum(1).mean()) == pytest.approx(best, rel=1e-12)
@@ -24,7 +26,9 @@ def test_matching_is_the_best_permutation_by_brute_force():
 def test_matching_equals_w2_of_the_empirical_measures():
     # Birkhoff: with equal uniform weights an optimal coupling can be taken to be a permutation
     x, y = _points(40, 3, 2), _points(40, 3, 3)
-    assert transport.optimal_matching(x, y)[1] == pytest.approx(losses.wasserstein(x, y, p=2), rel=1e-9)
+    assert transport.optimal_matching(x, y)[1] == pytest.approx(
+        losses.wasserstein(x, y, p=2), rel=1e-9
+    )
 
 
 def test_plan_has_the_marginals_and_the_optimal_cost():
@@ -46,11 +50,13 @@ def test_plan_against_scipy_linprog():
     n, m = cost.shape
     equality = np.zeros((n + m, n * m))
     for i in range(n):
-        equality[i, i * m:(i + 1) * m] = 1
+        equality[i, i * m : (i + 1) * m] = 1
     for j in range(m):
         equality[n + j, j::m] = 1
     marginals = np.concatenate([np.full(n, 1 / n), np.full(m, 1 / m)])
-    reference = linprog(cost.ravel(), A_eq=equality, b_eq=marginals, bounds=(0, None), method="highs").fun
+    reference = linprog(
+        cost.ravel(), A_eq=equality, b_eq=marginals, bounds=(0, None), method="highs"
+    ).fun
     assert transport.transport_plan(x, y, p=1)[1] == pytest.approx(reference, rel=1e-9)
 
 
