@@ -38,6 +38,7 @@ __all__ = [
     "gaussian_pair",
     "digits",
     "grid",
+    "one_pixel_shifts",
     "quantize",
     "ring",
     "toy",
@@ -361,6 +362,36 @@ def quantize(y: torch.Tensor, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:
     if not isinstance(y, torch.Tensor) or not y.is_floating_point():
         raise TypeError("y must be a floating-point torch.Tensor")
     return torch.clamp(torch.floor(y * levels), 0, levels - 1).float()
+
+
+def one_pixel_shifts(images: torch.Tensor, *, diagonal: bool = False) -> torch.Tensor:
+    """Data augmentation: the images followed by their copies shifted by one pixel.
+
+    ``images`` has shape ``(n, height, width)``. Returns ``(5n, height, width)``: the originals,
+    then the shifts right, left, down and up (``diagonal=True``: also the four diagonal shifts,
+    ``9n`` images). The row or column that enters the frame is filled with 0, the background
+    level of the digits. An augmented training set enlarges a small one with images the model
+    should also find likely; held-out and test images are never augmented.
+    """
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
+    if images.ndim != 3 or images.shape[1] < 2 or images.shape[2] < 2:
+        raise ValueError(
+            f"images must have shape (n, height, width) with height, width >= 2, "
+            f"got {tuple(images.shape)}"
+        )
+    offsets = [(0, 1), (0, -1), (1, 0), (-1, 0)]
+    if diagonal:
+        offsets += [(1, 1), (1, -1), (-1, 1), (-1, -1)]
+    height, width = images.shape[1:]
+    out = [images]
+    for di, dj in offsets:  # pixel (i, j) moves to (i + di, j + dj)
+        shifted = torch.zeros_like(images)
+        shifted[:, max(di, 0) : height + min(di, 0), max(dj, 0) : width + min(dj, 0)] = images[
+            :, max(-di, 0) : height + min(-di, 0), max(-dj, 0) : width + min(-dj, 0)
+        ]
+        out.append(shifted)
+    return torch.cat(out)
 
 
 def bits_per_dim(log_prob: torch.Tensor, dim: int, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:

@@ -15,7 +15,8 @@ with z_K = x, z_{t−1} = f_{w_t}^{-1}(z_t) and Q = N(0, I_d).
 Layers: :class:`AdditiveCoupling` (NICE), :class:`AffineCoupling` (Real-NVP),
 :class:`DiagonalScaling` (NICE's scaling layer), :class:`ActNorm` (Glow), :class:`Permutation`,
 :class:`MaskedAutoregressive` (MAF/IAF with a MADE conditioner). Constructors: :func:`nice`,
-:func:`real_nvp`, :func:`maf`. Training: :func:`train_flow`.
+:func:`real_nvp`, :func:`maf`. Training: :func:`train_flow`. Held-out bounds on discrete data:
+:func:`evaluate_nll` (one dequantization draw) and :func:`importance_weighted_nll` (K draws).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ __all__ = [
     "checkerboard_mask",
     "evaluate_nll",
     "half_mask",
+    "importance_weighted_nll",
+    "log_mean_density",
     "maf",
     "nice",
     "pushforward_log_prob",
@@ -211,12 +214,24 @@ class Bijector(nn.Module):
         raise NotImplementedError
 
 
-def _mlp(n_in: int, n_out: int, hidden: int, depth: int) -> nn.Sequential:
-    """ReLU MLP with ``depth`` hidden layers; the last layer starts at zero (the layer starts as the identity)."""
+def _check_dropout(dropout: float) -> float:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
+        raise TypeError(f"dropout must be a number in [0, 1), got {type(dropout).__name__}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    return float(dropout)
+
+
+def _mlp(n_in: int, n_out: int, hidden: int, depth: int, dropout: float = 0.0) -> nn.Sequential:
+    """ReLU MLP with ``depth`` hidden layers; the last layer starts at zero (the layer starts as
+    the identity). With ``dropout`` > 0 each hidden activation is dropped with that probability
+    in training mode (``nn.Dropout``); in evaluation mode the network is deterministic."""
     layers: list[nn.Module] = []
     width = n_in
     for _ in range(depth):
         layers += [nn.Linear(width, hidden), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
         width = hidden
     last = nn.Linear(width, n_out)
     nn.init.zeros_(last.weight)
@@ -233,10 +248,13 @@ def soft_clamp(u: torch.Tensor, bound: float | None) -> torch.Tensor:
 class _Coupling(Bijector):
     """Shared split/merge of the coupling layers: ``mask`` is True on the kept part z_{1:s}."""
 
-    def __init__(self, mask: torch.Tensor, n_params: int, hidden: int, depth: int) -> None:
+    def __init__(
+        self, mask: torch.Tensor, n_params: int, hidden: int, depth: int, dropout: float = 0.0
+    ) -> None:
         mask = _check_mask(mask)
         super().__init__(mask.numel())
         hidden, depth = check_positive_int(hidden, "hidden"), check_positive_int(depth, "depth")
+        dropout = _check_dropout(dropout)
         kept = torch.nonzero(mask).squeeze(1)
         moved = torch.nonzero(~mask).squeeze(1)
         self.register_buffer("mask", mask)
@@ -245,7 +263,7 @@ class _Coupling(Bijector):
         self.register_buffer("merge", torch.argsort(torch.cat([kept, moved])))
         self.n_params = n_params
         # v (and u) : R^s → R^{d−s}, one network for all of them
-        self.net = _mlp(kept.numel(), n_params * moved.numel(), hidden, depth)
+        self.net = _mlp(kept.numel(), n_params * moved.numel(), hidden, depth, dropout)
 
     def _split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x.index_select(1, self.kept), x.index_select(1, self.moved)
@@ -257,13 +275,17 @@ class _Coupling(Bijector):
 class AdditiveCoupling(_Coupling):
     r"""NICE: x_{1:s} = z_{1:s}, x_{s+1:d} = z_{s+1:d} + v(z_{1:s}).
 
-    Inverse z_{s+1:d} = x_{s+1:d} − v(x_{1:s}); the Jacobian is unit lower triangular, so
+    Inverse z_{s+1:d} = x_{s+1:d} − v(x_{1:s}); with the kept coordinates listed first the
+    Jacobian is unit lower triangular (for a general mask: after that permutation), so
     log|det ∇f| = 0: volume preserving. ``mask`` (bool, shape ``(d,)``) is True on the kept
-    coordinates; v is an MLP with ``depth`` hidden layers of width ``hidden``.
+    coordinates; v is an MLP with ``depth`` hidden layers of width ``hidden`` (``dropout``: see
+    :class:`AffineCoupling`).
     """
 
-    def __init__(self, mask: torch.Tensor, hidden: int = 64, depth: int = 2) -> None:
-        super().__init__(mask, 1, hidden, depth)
+    def __init__(
+        self, mask: torch.Tensor, hidden: int = 64, depth: int = 2, dropout: float = 0.0
+    ) -> None:
+        super().__init__(mask, 1, hidden, depth, dropout)
 
     def _forward(self, z):
         za, zb = self._split(z)
@@ -287,13 +309,22 @@ class AffineCoupling(_Coupling):
     direction z_{s+1:d} = x_{s+1:d} ⊙ e^{−u} + t is affine in the outputs (as in Glow and zuko),
     which trains measurably better than predicting v (benchmarks/bench_flows.py). For numerical
     stability the log-scale is soft-clamped, u = b·tanh(ũ/b) with b = ``scale_bound``
-    (``None``: unbounded), so e^{±u} can neither overflow nor vanish.
+    (``None``: unbounded), so e^{±u} can neither overflow nor vanish. ``dropout`` > 0 drops the
+    conditioner's hidden units in training mode (a regulariser for small data sets): for each
+    draw of the dropout mask the layer is still an exact bijection with the log-determinant
+    above, and in evaluation mode (``flow.eval()``, as :func:`evaluate_nll` uses) it is the
+    deterministic network.
     """
 
     def __init__(
-        self, mask: torch.Tensor, hidden: int = 64, depth: int = 2, scale_bound: float | None = 3.0
+        self,
+        mask: torch.Tensor,
+        hidden: int = 64,
+        depth: int = 2,
+        scale_bound: float | None = 3.0,
+        dropout: float = 0.0,
     ) -> None:
-        super().__init__(mask, 2, hidden, depth)
+        super().__init__(mask, 2, hidden, depth, dropout)
         self.scale_bound = (
             None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
         )
@@ -426,12 +457,17 @@ class MADE(nn.Module):
     Input i has degree i (1..d); hidden unit k has degree m_k ∈ {1..d−1}; a connection is kept
     when the receiving degree is ≥ the sending one (hidden) or > it (outputs), so output i sees
     exactly the inputs of degree < i: the Jacobian of the outputs is strictly lower triangular.
+    ``dropout`` > 0 drops hidden units in training mode (which keeps the autoregressive property).
+    A MAF layer's sampling direction makes d passes, each with a fresh dropout mask in training
+    mode, so it is the inverse of the density direction only in evaluation mode: sample after
+    ``flow.eval()`` (as :func:`train_flow` leaves the flow).
     """
 
-    def __init__(self, dim: int, hidden: int = 64, depth: int = 2) -> None:
+    def __init__(self, dim: int, hidden: int = 64, depth: int = 2, dropout: float = 0.0) -> None:
         super().__init__()
         self.dim = check_positive_int(dim, "dim", minimum=2)
         hidden, depth = check_positive_int(hidden, "hidden"), check_positive_int(depth, "depth")
+        dropout = _check_dropout(dropout)
         degrees = [torch.arange(1, dim + 1)]
         for _ in range(depth):
             degrees.append(torch.arange(hidden) % (dim - 1) + 1)
@@ -443,6 +479,8 @@ class MADE(nn.Module):
                 ),
                 nn.ReLU(),
             ]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
         out_degrees = torch.arange(1, dim + 1).repeat(2)  # u_1..u_d, v_1..v_d
         last = _MaskedLinear(
             degrees[-1].numel(), 2 * dim, out_degrees[:, None] > degrees[-1][None, :]
@@ -466,7 +504,8 @@ class MaskedAutoregressive(Bijector):
       sample, d passes to evaluate the density of a given x.
 
     In both, log|det ∇f(z)| = Σ_i u_i (a triangular Jacobian). u is soft-clamped as in
-    :class:`AffineCoupling`. ``passes`` counts the MADE evaluations (for the chapter's measurement).
+    :class:`AffineCoupling`. ``passes`` counts the MADE evaluations (for the chapter's measurement);
+    ``dropout`` is the MADE's (:class:`MADE`).
     """
 
     def __init__(
@@ -476,9 +515,10 @@ class MaskedAutoregressive(Bijector):
         depth: int = 2,
         inverse_autoregressive: bool = False,
         scale_bound: float | None = 3.0,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__(dim)
-        self.made = MADE(self.dim, hidden, depth)
+        self.made = MADE(self.dim, hidden, depth, dropout)
         self.inverse_autoregressive = bool(inverse_autoregressive)
         self.scale_bound = (
             None if scale_bound is None else check_positive_float(scale_bound, "scale_bound")
@@ -568,8 +608,11 @@ class Flow(Bijector):
         return standard_normal_log_prob(z) + log_det
 
     def _base_sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        """z ~ Q, drawn on the CPU (so that a CPU ``generator`` works on every device) in the
+        flow's floating dtype (a ``.double()`` flow samples in float64), then moved."""
         n = check_positive_int(n, "n")
-        return torch.randn(n, self.dim, generator=generator).to(module_device(self))
+        z = torch.randn(n, self.dim, generator=generator, dtype=_floating_dtype(self))
+        return z.to(module_device(self))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n points G_θ(z), z ~ Q (differentiable in θ)."""
@@ -582,6 +625,15 @@ class Flow(Bijector):
         z = self._base_sample(n, generator)
         x, log_det = self._forward(z)
         return x, standard_normal_log_prob(z) - log_det
+
+
+def _floating_dtype(module: nn.Module) -> torch.dtype:
+    """The dtype of a module's first floating-point parameter or buffer (torch's default dtype
+    for a module with none, e.g. a flow of permutations)."""
+    for tensor in [*module.parameters(), *module.buffers()]:
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.get_default_dtype()
 
 
 def _coupling_masks(
@@ -607,12 +659,15 @@ def nice(
     depth: int = 2,
     *,
     scaling: bool = True,
+    dropout: float = 0.0,
     device: torch.device | str | None = None,
 ) -> Flow:
-    """NICE: ``n_couplings`` additive couplings on alternating halves, then (optionally) the diagonal scaling."""
+    """NICE: ``n_couplings`` additive couplings on alternating halves, then (optionally) the
+    diagonal scaling; ``dropout`` in the conditioners (training mode only)."""
     n_couplings = check_positive_int(n_couplings, "n_couplings")
     layers: list[Bijector] = [
-        AdditiveCoupling(m, hidden, depth) for m in _coupling_masks(dim, n_couplings, None)
+        AdditiveCoupling(m, hidden, depth, dropout)
+        for m in _coupling_masks(dim, n_couplings, None)
     ]
     if scaling:
         layers.append(DiagonalScaling(dim))
@@ -628,17 +683,19 @@ def real_nvp(
     actnorm: bool = False,
     image_shape: tuple[int, int] | None = None,
     scale_bound: float | None = 3.0,
+    dropout: float = 0.0,
     device: torch.device | str | None = None,
 ) -> Flow:
     """Real-NVP: affine couplings on alternating masks (checkerboards when ``image_shape`` is given).
 
     With ``actnorm=True`` an :class:`ActNorm` precedes the couplings on the data side (the last
-    layer of G_θ), standardising the data at initialisation.
+    layer of G_θ), standardising the data at initialisation. ``dropout`` > 0 drops hidden units
+    of every conditioner in training mode (see :class:`AffineCoupling`).
     """
     n_couplings = check_positive_int(n_couplings, "n_couplings")
     dim = check_positive_int(dim, "dim", minimum=2)
     layers: list[Bijector] = [
-        AffineCoupling(m, hidden, depth, scale_bound)
+        AffineCoupling(m, hidden, depth, scale_bound, dropout)
         for m in _coupling_masks(dim, n_couplings, image_shape)
     ]
     if actnorm:
@@ -653,15 +710,25 @@ def maf(
     depth: int = 2,
     *,
     inverse_autoregressive: bool = False,
+    actnorm: bool = False,
+    dropout: float = 0.0,
     device: torch.device | str | None = None,
 ) -> Flow:
-    """MAF (or IAF): autoregressive layers with the order reversed between consecutive layers."""
+    """MAF (or IAF): autoregressive layers with the order reversed between consecutive layers.
+
+    ``actnorm`` and ``dropout`` as in :func:`real_nvp` (an :class:`ActNorm` on the data side;
+    dropout in the MADEs in training mode).
+    """
     n_layers = check_positive_int(n_layers, "n_layers")
     layers: list[Bijector] = []
     for k in range(n_layers):
         if k > 0:
             layers.append(Permutation(dim, "reverse"))
-        layers.append(MaskedAutoregressive(dim, hidden, depth, inverse_autoregressive))
+        layers.append(
+            MaskedAutoregressive(dim, hidden, depth, inverse_autoregressive, dropout=dropout)
+        )
+    if actnorm:
+        layers.append(ActNorm(dim))
     return Flow(layers, device=device)
 
 
@@ -739,6 +806,70 @@ def evaluate_nll(
     finally:
         flow.train(was_training)
     return -total / x.shape[0]
+
+
+@torch.no_grad()
+def importance_weighted_nll(
+    flow: Flow,
+    x: torch.Tensor,
+    *,
+    levels: int,
+    n_samples: int = 1,
+    batch_size: int = 4096,
+    seed: int | None = 0,
+) -> float:
+    r"""The importance-weighted dequantization bound with K = ``n_samples`` draws, in nats.
+
+    For integer grey levels x (shape ``(n, d)``) and the flow's density p_θ of y = (x + u)/L,
+    L = ``levels``, the flow gives the discrete image the probability of its cell,
+
+        P_θ(x) = ∫_{[0,1)^d} p_θ((x + u)/L) L^{−d} du = E_{u ~ U[0,1)^d}[p_θ((x + u)/L)] L^{−d}.
+
+    With u_1, …, u_K drawn independently, log (1/K) Σ_k p_θ((x + u_k)/L) − d log L is a lower
+    bound on log P_θ(x) in expectation (Jensen's inequality); its expectation increases with K
+    and tends to log P_θ(x) (Burda et al. 2016). K = 1 is the single-sample bound that
+    :func:`evaluate_nll` computes (with the same ``seed`` it draws the same u).
+
+    Returns −(1/n) Σ_i log (1/K) Σ_k p_θ(y_ik), in the units of :func:`evaluate_nll` (the density
+    of y; ``FlowHistory.bits_per_dim`` adds d log L). The K draws are made one after the other,
+    each for the whole batch, and combined by a running log-sum-exp: memory does not grow with K.
+    """
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a Flow, got {type(flow).__name__}")
+    x = as_points(x, "x", dim=flow.dim).to(module_device(flow))
+    levels = _check_levels(x, levels, "x")
+    if levels is None:
+        raise ValueError("levels must be given: the bound is for integer grey levels")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    was_training = flow.training
+    flow.eval()
+    try:
+        log_mean = log_mean_density(flow, x, levels, n_samples, batch_size, make_generator(seed))
+    finally:
+        flow.train(was_training)
+    return -float(log_mean.mean())
+
+
+def log_mean_density(
+    flow: Flow,
+    x: torch.Tensor,
+    levels: int,
+    n_samples: int,
+    batch_size: int,
+    rng: torch.Generator | None,
+) -> torch.Tensor:
+    r"""log (1/K) Σ_k p_θ((x + u_k)/L) for each row of ``x``, shape ``(n,)``, float64.
+
+    The computation behind :func:`importance_weighted_nll` (which checks the arguments): K draws
+    of the dequantization noise, one after the other, combined by a running log-sum-exp.
+    """
+    log_sum = None
+    for _ in range(n_samples):
+        y = _prepare(x, levels, rng)  # (x + u_k)/L with u_k ~ U[0, 1)^d
+        log_p = torch.cat([flow.log_prob(chunk) for chunk in y.split(batch_size)]).double()
+        log_sum = log_p if log_sum is None else torch.logaddexp(log_sum, log_p)
+    return log_sum - math.log(n_samples)
 
 
 def train_flow(

@@ -101,6 +101,22 @@ def test_dequantize_round_trips_and_fills_the_cells():
     assert abs(float(frac.mean()) - 0.5) < 0.01
 
 
+def test_one_pixel_shifts_move_every_pixel_by_one_and_fill_with_the_background():
+    images = torch.arange(1.0, 1 + 2 * 3 * 4).reshape(2, 3, 4)
+    out = data.one_pixel_shifts(images)
+    assert out.shape == (10, 3, 4) and torch.equal(out[:2], images)
+    right, left, down, up = out[2:4], out[4:6], out[6:8], out[8:10]
+    assert torch.equal(right[:, :, 1:], images[:, :, :-1]) and bool((right[:, :, 0] == 0).all())
+    assert torch.equal(left[:, :, :-1], images[:, :, 1:]) and bool((left[:, :, -1] == 0).all())
+    assert torch.equal(down[:, 1:], images[:, :-1]) and bool((down[:, 0] == 0).all())
+    assert torch.equal(up[:, :-1], images[:, 1:]) and bool((up[:, -1] == 0).all())
+    diagonal = data.one_pixel_shifts(images, diagonal=True)
+    assert diagonal.shape == (18, 3, 4) and torch.equal(diagonal[:10], out)
+    assert torch.equal(diagonal[10:12, 1:, 1:], images[:, :-1, :-1])  # down and right
+    with pytest.raises(ValueError, match="height, width"):
+        data.one_pixel_shifts(images.reshape(2, 12))
+
+
 def test_bits_per_dim_of_the_uniform_model_is_log2_levels():
     log_prob = torch.zeros(5)  # uniform density on [0, 1)^64
     assert torch.allclose(data.bits_per_dim(log_prob, 64), torch.full((5,), math.log2(17)))

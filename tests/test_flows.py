@@ -298,3 +298,165 @@ def test_keep_best_restores_the_best_validation_parameters(moons_flow):
     assert abs(flows.evaluate_nll(flow, valid) - best) < 1e-5
     with pytest.raises(ValueError, match="validation"):
         flows.train_flow(flow, train, n_steps=1, keep_best=True, progress=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# float64 flows, dropout in the conditioners, the importance-weighted dequantization bound
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: flows.real_nvp(3, 4, actnorm=True, device="cpu"),
+        lambda: flows.maf(3, 2, device="cpu"),
+        lambda: flows.nice(3, 2, device="cpu"),
+    ],
+)
+def test_a_float64_flow_samples_in_float64(make):
+    flow = _perturb(make()).double()
+    x = flow.sample(20, generator=torch.Generator().manual_seed(0))
+    assert x.dtype == torch.float64
+    x, log_p = flow.sample_with_log_prob(20, generator=torch.Generator().manual_seed(0))
+    assert x.dtype == log_p.dtype == torch.float64
+    assert torch.allclose(log_p, flow.log_prob(x), atol=1e-10)  # float64 precision
+
+
+def test_a_flow_without_floating_tensors_samples_in_the_default_dtype():
+    flow = flows.Flow([flows.Permutation(3)], device="cpu")
+    assert flow.sample(4).dtype == torch.get_default_dtype()
+
+
+@pytest.mark.parametrize(
+    "make, one_pass_both_ways",
+    [
+        (lambda p: flows.real_nvp(6, 2, 32, dropout=p, device="cpu"), True),
+        (lambda p: flows.nice(6, 2, 32, dropout=p, device="cpu"), True),
+        (lambda p: flows.maf(6, 2, 32, dropout=p, device="cpu"), False),
+    ],
+)
+def test_dropout_acts_in_training_mode_only_and_keeps_the_layers_exact(make, one_pass_both_ways):
+    torch.manual_seed(0)
+    flow = _perturb(make(0.5), std=0.3)
+    assert any(isinstance(m, torch.nn.Dropout) for m in flow.modules())
+    x = torch.randn(16, 6, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(flow.log_prob(x), flow.log_prob(x))  # eval: deterministic
+    flow.train()
+    assert not torch.allclose(flow.log_prob(x), flow.log_prob(x))  # a fresh mask per call
+    # for one dropout mask, the density direction's log-determinant is autograd's
+    layer = flow.layers[0]
+    torch.manual_seed(2)
+    z, log_det_inverse = layer.inverse(x)
+    torch.manual_seed(2)
+    reference = flows.autograd_log_abs_det(lambda t: layer.inverse(t)[0], x)
+    assert torch.allclose(log_det_inverse, reference, atol=1e-4)
+    if one_pass_both_ways:  # a coupling uses one mask in each direction: an exact bijection
+        torch.manual_seed(2)
+        assert torch.allclose(layer(z)[0], x, atol=1e-5)
+    assert not any(isinstance(m, torch.nn.Dropout) for m in make(0.0).modules())
+
+
+@pytest.mark.parametrize(
+    "dropout, error", [(1.0, ValueError), (-0.1, ValueError), ("0", TypeError)]
+)
+def test_bad_dropout_is_rejected(dropout, error):
+    with pytest.raises(error, match="dropout"):
+        flows.real_nvp(4, 2, dropout=dropout, device="cpu")
+
+
+def _cell_nll_by_quadrature(flow: flows.Flow, x: torch.Tensor, levels: int, m: int = 400):
+    """−log P_θ(x) = −log ∫_cell p_θ(y) dy for 2D points x, by the midpoint rule (m² nodes)."""
+    side = (torch.arange(m, dtype=torch.float64) + 0.5) / m  # offsets u in [0, 1)
+    u = torch.stack(torch.meshgrid(side, side, indexing="ij"), -1).reshape(-1, 2)
+    with torch.no_grad():
+        mass = [float(flow.log_prob((point + u) / levels).exp().mean()) for point in x]
+    return -torch.log(torch.tensor(mass, dtype=torch.float64))  # density of y: no L^{-d}
+
+
+@pytest.fixture(scope="module")
+def tiny_discrete():
+    """A float64 flow on the unit square seen through L = 3 levels: 9 cells, each with its exact
+    probability by quadrature, the brute-force reference of the importance-weighted bound. A
+    fixed ActNorm squeezes Q's mass into the square (mean 0.5, scale 0.25), so that the density
+    varies strongly within a cell and the single-sample bound is visibly loose."""
+    torch.manual_seed(0)
+    squeeze = flows.ActNorm(2)
+    with torch.no_grad():
+        squeeze.shift.fill_(0.5)
+        squeeze.log_scale.fill_(math.log(0.25))
+        squeeze.initialized.fill_(True)
+    couplings = _perturb(flows.real_nvp(2, 4, 16, device="cpu"), std=0.4).layers
+    flow = flows.Flow([*couplings, squeeze], device="cpu").double().eval()
+    levels = 3
+    x = torch.cartesian_prod(torch.arange(3.0), torch.arange(3.0)).double()
+    return flow, x, levels, _cell_nll_by_quadrature(flow, x, levels)
+
+
+def test_importance_weighted_bound_with_one_sample_is_the_single_sample_bound(tiny_discrete):
+    flow, x, levels, _ = tiny_discrete
+    for seed in (0, 5):
+        single = flows.evaluate_nll(flow, x, levels=levels, seed=seed)
+        weighted = flows.importance_weighted_nll(flow, x, levels=levels, n_samples=1, seed=seed)
+        assert abs(single - weighted) < 1e-12
+
+
+def test_importance_weighted_bound_tightens_with_k_towards_the_exact_cell_probability(
+    tiny_discrete,
+):
+    flow, x, levels, exact = tiny_discrete
+    exact_nll = float(exact.mean())
+    # 300 independent copies of the 9 cells: the mean is the bound's expectation to ~1e-3
+    copies = x.repeat(300, 1)
+    expected = {
+        k: flows.importance_weighted_nll(flow, copies, levels=levels, n_samples=k, seed=k)
+        for k in (1, 4, 32)
+    }
+    assert expected[1] > expected[4] > expected[32] > exact_nll, (expected, exact_nll)
+    assert expected[1] - exact_nll > 0.1, (expected, exact_nll)  # visibly loose at K = 1
+    tight = flows.importance_weighted_nll(
+        flow, x.repeat(20, 1), levels=levels, n_samples=2000, seed=0
+    )
+    assert exact_nll <= tight < exact_nll + 5e-3, (tight, exact_nll)
+
+
+def test_importance_weighted_bound_rejects_bad_input(tiny_discrete):
+    flow, x, levels, _ = tiny_discrete
+    with pytest.raises(ValueError, match="levels"):
+        flows.importance_weighted_nll(flow, x + 0.5, levels=levels)
+    with pytest.raises(ValueError, match="n_samples"):
+        flows.importance_weighted_nll(flow, x, levels=levels, n_samples=0)
+    with pytest.raises(TypeError, match="Flow"):
+        flows.importance_weighted_nll(torch.nn.Linear(2, 2), x, levels=levels)
+
+
+def _digits_benchmark():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_flows_digits.py"
+    spec = importlib.util.spec_from_file_location("bench_flows_digits", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chapter_4_shows_the_digits_benchmark_and_runs_its_choice():
+    """One source of truth: the ablation table in Chapter 4 is the one the benchmark's saved
+    runs give, every remedy has three seeds, and the chapter trains the chosen configuration."""
+    bench = _digits_benchmark()
+    rows = bench.load()
+    assert rows, "no saved runs: python benchmarks/bench_flows_digits.py --all"
+    counts = {name: sum(r["remedy"] == name for r in rows) for name in bench.REMEDIES}
+    assert set(counts.values()) == {3}, counts
+    chapter = (bench.RESULTS.parents[2] / "chapters" / "04_coupling_flows.md").read_text()
+    assert bench.markdown_table(rows) in chapter, "rerun --table and paste it into Chapter 4"
+    assert bench.chosen(rows) == bench.CHAPTER
+    remedy = bench.REMEDIES[bench.CHAPTER]
+    shown = [
+        f"dropout={remedy['arch']['dropout']}",
+        f"lr={remedy['train']['lr']:.0e}".replace("e-0", "e-"),
+        f"full={remedy['train']['n_steps']}",
+        f"n_couplings={remedy['arch']['n_couplings']}, hidden={remedy['arch']['hidden']}",
+        "data.one_pixel_shifts(fit_x.reshape(-1, 8, 8))",
+    ]
+    assert all(text in chapter for text in shown), [t for t in shown if t not in chapter]
