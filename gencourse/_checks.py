@@ -95,12 +95,19 @@ def module_device(module: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def make_generator(seed: int | None) -> torch.Generator | None:
-    """A CPU generator seeded with ``seed``, or ``None`` to use torch's global generator."""
-    if seed is None:
-        return None
+def make_generator(seed: int | torch.Generator | None) -> torch.Generator | None:
+    """The package's one randomness argument, ``seed``, as a :class:`torch.Generator`.
+
+    An int gives a fresh CPU generator seeded with it (the same numbers on every machine); a
+    :class:`torch.Generator` is returned as it is (a caller that passes one continues its
+    stream); ``None`` means torch's global generator.
+    """
+    if seed is None or isinstance(seed, torch.Generator):
+        return seed
     if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        raise TypeError(
+            f"seed must be an int, a torch.Generator or None, got {type(seed).__name__}"
+        )
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     return torch.Generator().manual_seed(int(seed))
