@@ -21,9 +21,7 @@ Layers: :class:`AdditiveCoupling` (NICE), :class:`AffineCoupling` (Real-NVP),
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -36,7 +34,7 @@ from ._checks import (
     module_device,
 )
 from .config import device as default_device
-from .config import progress_bar
+from .train import History, fit
 
 __all__ = [
     "ActNorm",
@@ -670,26 +668,34 @@ def maf(
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class FlowHistory:
-    """Records of :func:`train_flow`.
+class FlowHistory(History):
+    """The :class:`~gencourse.train.History` of :func:`train_flow`, with its unit conversion.
 
     ``loss``: the minibatch NLL (nats per point) at every step; ``valid_steps`` and ``valid_nll``:
     the held-out NLL at the evaluation steps; ``best_step``: the step whose parameters
-    ``keep_best`` restored; ``seconds``: the training time; ``dim`` and ``levels`` convert NLLs to bits per
-    dimension (:meth:`bits_per_dim`).
+    ``keep_best`` restored; ``seconds``: the training time; ``dim`` and ``levels`` convert NLLs to
+    bits per dimension (:meth:`bits_per_dim`).
     """
 
-    dim: int
-    levels: int | None = None
-    loss: list[float] = field(default_factory=list)
-    valid_steps: list[int] = field(default_factory=list)
-    valid_nll: list[float] = field(default_factory=list)
-    best_step: int | None = None
-    seconds: float = 0.0
+    def __init__(self, dim: int, levels: int | None = None) -> None:
+        super().__init__()
+        self.dim, self.levels = dim, levels
+
+    @property
+    def valid_steps(self) -> list[int]:
+        """The steps after which the held-out NLL was evaluated."""
+        return self.eval_steps
+
+    @property
+    def valid_nll(self) -> list[float]:
+        """The held-out NLL (nats per point) at those steps."""
+        return self.metrics.get("valid_nll", [])
 
     def bits_per_dim(self, nll: float) -> float:
-        r"""NLL/(d log 2); for dequantized data ((x + u)/levels) add d log(levels) first (see data.bits_per_dim)."""
+        r"""NLL/(d log 2); for dequantized data ((x + u)/levels) add d log(levels) first.
+
+        (See :func:`gencourse.data.bits_per_dim`.)
+        """
         shift = 0.0 if self.levels is None else self.dim * math.log(self.levels)
         return (nll + shift) / (self.dim * math.log(2))
 
@@ -775,58 +781,45 @@ def train_flow(
     if valid is not None:
         valid = as_points(valid, "valid", dim=flow.dim).to(device)
         _check_levels(valid, levels, "valid")
-    n_steps = check_positive_int(n_steps, "n_steps")
-    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
-    eval_every = check_positive_int(eval_every, "eval_every")
-    lr = check_positive_float(lr, "lr")
-    if max_grad_norm is not None:
-        max_grad_norm = check_positive_float(max_grad_norm, "max_grad_norm")
-    if (
-        isinstance(weight_decay, bool)
-        or not isinstance(weight_decay, (int, float))
-        or weight_decay < 0
-    ):
-        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)  # ActNorm needs 2
     if keep_best and valid is None:
         raise ValueError(
             "keep_best=True needs a validation set valid to choose the best parameters on"
         )
-    rng = make_generator(seed)
-    history = FlowHistory(dim=flow.dim, levels=levels)
-    best_state: dict[str, torch.Tensor] | None = None
+    rng = make_generator(seed)  # one stream: the minibatches, then their dequantization noise
     flow.train()
-    # ActNorm's data-dependent initialisation sees a large batch before the optimiser exists.
+    # ActNorm's data-dependent initialisation sees a large batch before training starts.
     first = data[torch.randperm(data.shape[0], generator=rng)[: max(batch_size, 512)].to(device)]
     with torch.no_grad():
         flow.log_prob(_prepare(first, levels, rng))
-    optimizer = torch.optim.Adam(flow.parameters(), lr=lr, weight_decay=weight_decay)
-    start = time.perf_counter()
-    bar = progress_bar(range(n_steps), desc="flow MLE", enabled=progress)
-    for step in bar:
-        batch = data[torch.randint(0, data.shape[0], (batch_size,), generator=rng).to(device)]
-        loss = -flow.log_prob(_prepare(batch, levels, rng)).mean()
-        if not torch.isfinite(loss):
-            raise RuntimeError(
-                f"non-finite loss at step {step}: the NLL is {float(loss.detach())}; lower lr, bound the scales "
-                "(scale_bound) or clip the gradients (max_grad_norm)"
-            )
-        optimizer.zero_grad()
-        loss.backward()
-        if max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(flow.parameters(), max_grad_norm)
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
-        if valid is not None and ((step + 1) % eval_every == 0 or step + 1 == n_steps):
-            history.valid_steps.append(step + 1)
-            history.valid_nll.append(evaluate_nll(flow, valid, levels=levels))
-            if keep_best and history.valid_nll[-1] <= min(history.valid_nll):
-                history.best_step = step + 1
-                best_state = {k: v.detach().clone() for k, v in flow.state_dict().items()}
-            bar.set_postfix(valid_nll=f"{history.valid_nll[-1]:.3f}")
-        elif step % 50 == 0:
-            bar.set_postfix(nll=f"{history.loss[-1]:.3f}")
-    history.seconds = time.perf_counter() - start
-    if best_state is not None:
-        flow.load_state_dict(best_state)
+
+    def dequantize(x: torch.Tensor) -> torch.Tensor:  # y = (x + u)/levels, u afresh each batch
+        return _prepare(x, levels, rng)
+
+    def nll(y: torch.Tensor) -> torch.Tensor:  # the loss: −(1/B) Σ_i log P_θ(y_i)
+        return -flow.log_prob(y).mean()
+
+    def held_out() -> dict[str, float]:
+        return {"valid_nll": evaluate_nll(flow, valid, levels=levels)}
+
+    history = fit(
+        flow,
+        nll,
+        data,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        transform=dequantize,
+        lr=lr,
+        weight_decay=weight_decay,
+        max_grad_norm=max_grad_norm,
+        evaluate=None if valid is None else held_out,
+        eval_every=eval_every,
+        keep_best="valid_nll" if keep_best else None,
+        seed=rng,
+        progress=progress,
+        desc="flow MLE",
+        hint="lower lr, bound the scales (scale_bound) or clip the gradients (max_grad_norm)",
+        history=FlowHistory(dim=flow.dim, levels=levels),
+    )
     flow.eval()
     return history
