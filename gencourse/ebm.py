@@ -14,7 +14,7 @@ r"""Energy-based models: Gibbs densities p_θ(x) = e^{−V_θ(x)} / Z_θ, MCMC s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -28,6 +28,7 @@ from ._checks import (
 )
 from .config import device as default_device
 from .config import progress_bar
+from .train import History, fit, minibatch
 
 __all__ = [
     "BananaEnergy",
@@ -36,7 +37,6 @@ __all__ = [
     "LogDensityEnergy",
     "MLPEnergy",
     "MCMCResult",
-    "TrainingHistory",
     "grad_energy",
     "langevin",
     "mala",
@@ -295,16 +295,6 @@ def mala(
     return MCMCResult(x, torch.stack(trace) if trace else None, accepted / n_steps)
 
 
-@dataclass
-class TrainingHistory:
-    """Per-step records of :func:`train_ebm`: the contrastive loss E_data V − E_model V and the
-    mean energies of the data and of the persistent chains."""
-
-    loss: list[float] = field(default_factory=list)
-    energy_data: list[float] = field(default_factory=list)
-    energy_model: list[float] = field(default_factory=list)
-
-
 def train_ebm(
     energy: Energy,
     data: torch.Tensor,
@@ -319,7 +309,7 @@ def train_ebm(
     regularization: float = 0.1,
     seed: int | None = 0,
     progress: bool = True,
-) -> TrainingHistory:
+) -> History:
     r"""Maximum likelihood for p_θ ∝ e^{−V_θ} by persistent contrastive divergence.
 
     Each step draws a data batch and advances ``mcmc_steps`` Langevin steps of a persistent
@@ -343,47 +333,36 @@ def train_ebm(
         raise ValueError(f"reinit must lie in [0, 1], got {reinit}")
     if regularization < 0:
         raise ValueError(f"regularization must be >= 0, got {regularization}")
-    generator = make_generator(seed)
-    optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
-    chains = torch.randn(n_chains, energy.dim, generator=generator).to(device)
-    history = TrainingHistory()
-    bar = progress_bar(range(n_steps), desc="EBM (PCD)", enabled=progress)
-    for step in bar:
-        idx = torch.randint(0, n_chains, (batch_size,), generator=generator)
-        restart = torch.rand(batch_size, generator=generator) < reinit
+    rng = make_generator(seed)  # one stream for the chains and the minibatches
+    chains = torch.randn(n_chains, energy.dim, generator=rng).to(device)  # the persistent pool
+
+    def contrastive_loss() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        # negative phase: advance a batch of persistent chains (a few restarted from N(0, I))
+        idx = torch.randint(0, n_chains, (batch_size,), generator=rng)
+        restart = torch.rand(batch_size, generator=rng) < reinit
         start = chains[idx]
-        start[restart.to(device)] = torch.randn(
-            int(restart.sum()), energy.dim, generator=generator
-        ).to(device)
-        negative = langevin(
-            energy,
-            start,
-            step_size,
-            mcmc_steps,
-            seed=int(torch.randint(0, 2**31, (1,), generator=generator)),
-        ).samples
+        fresh = torch.randn(int(restart.sum()), energy.dim, generator=rng)
+        start[restart.to(device)] = fresh.to(device)
+        chain_seed = int(torch.randint(0, 2**31, (1,), generator=rng))
+        negative = langevin(energy, start, step_size, mcmc_steps, seed=chain_seed).samples
         chains[idx] = negative
-        batch = data[
-            torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
-        ]
+        # positive phase: a data minibatch
+        batch = minibatch(data, batch_size, seed=rng)
         v_data, v_model = energy(batch), energy(negative)
-        loss = (
-            v_data.mean()
-            - v_model.mean()
-            + regularization * (v_data.square().mean() + v_model.square().mean())
-        )
-        if not torch.isfinite(loss):
-            raise RuntimeError(
-                f"non-finite loss at step {step}: training diverged; lower lr or step_size, or raise regularization"
-            )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
-        history.energy_data.append(float(v_data.detach().mean()))
-        history.energy_model.append(float(v_model.detach().mean()))
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
+        penalty = regularization * (v_data.square().mean() + v_model.square().mean())
+        loss = v_data.mean() - v_model.mean() + penalty
+        return loss, {"energy_data": v_data.mean(), "energy_model": v_model.mean()}
+
+    history = fit(
+        energy,
+        contrastive_loss,
+        n_steps=n_steps,
+        lr=lr,
+        seed=rng,
+        progress=progress,
+        desc="EBM (PCD)",
+        hint="training diverged; lower lr or step_size, or raise regularization",
+    )
     return history
 
 
