@@ -34,12 +34,12 @@ from ._checks import (
 from .config import device as default_device
 from .config import progress_bar
 from .losses import gradient_penalty, leaky_mlp, mmd2
+from .train import History, fit
 
 __all__ = [
     "ConvDiscriminator",
     "ConvGenerator",
     "GANHistory",
-    "GeneratorHistory",
     "MLPDiscriminator",
     "MLPGenerator",
     "RECIPES",
@@ -89,13 +89,6 @@ class MLPGenerator(nn.Module):
         return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
 
 
-@dataclass
-class GeneratorHistory:
-    """Per-step values of the training loss."""
-
-    loss: list[float] = field(default_factory=list)
-
-
 def train_moment_matching(
     generator: MLPGenerator,
     data: torch.Tensor,
@@ -106,7 +99,7 @@ def train_moment_matching(
     bandwidths: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5, 1.0),
     seed: int | None = 0,
     progress: bool = True,
-) -> GeneratorHistory:
+) -> History:
     r"""GMMN: minimise Σ_h MMD²_h(G_θ # Q, P̂_n) over θ with Adam, on minibatches.
 
     A sum of RBF kernels of several bandwidths h sees both fine and coarse structure. Each step
@@ -125,26 +118,25 @@ def train_moment_matching(
     if len(bandwidths) == 0:
         raise ValueError("bandwidths must hold at least one bandwidth")
     bandwidths = tuple(check_positive_float(h, "bandwidths") for h in bandwidths)
-    rng = make_generator(seed)
-    optimizer = torch.optim.Adam(generator.parameters(), lr=lr)
-    history = GeneratorHistory()
-    bar = progress_bar(range(n_steps), desc="GMMN", enabled=progress)
-    for step in bar:
-        real = data[torch.randint(0, data.shape[0], (batch_size,), generator=rng).to(device)]
+    rng = make_generator(seed)  # one stream: the data minibatches and the latent draws
+
+    def mmd_loss(real: torch.Tensor) -> torch.Tensor:  # Σ_h MMD²_h(generated batch, data batch)
         fake = generator.sample(batch_size, rng)
-        if not bool(torch.isfinite(fake).all()):
-            raise RuntimeError(
-                f"non-finite loss at step {step}: the generator produced NaN or inf; lower lr"
-            )
-        loss = sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"non-finite loss at step {step}: lower lr")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
-        if step % 50 == 0:
-            bar.set_postfix(mmd2=f"{history.loss[-1]:.4f}")
+        if not bool(torch.isfinite(fake).all()):  # mmd2 rejects such points: let fit stop instead
+            return fake.sum()  # NaN or ±inf
+        return sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
+
+    history = fit(
+        generator,
+        mmd_loss,
+        data,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=rng,
+        progress=progress,
+        desc="GMMN",
+    )
     return history
 
 
