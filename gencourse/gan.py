@@ -298,22 +298,25 @@ def fit_discriminator(
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
     lr = check_positive_float(lr, "lr")
     discriminator_loss(torch.zeros(1), torch.zeros(1), kind)  # validates kind
-    rng = make_generator(seed)
-    optimizer = torch.optim.Adam(discriminator.parameters(), lr=lr)
-    losses: list[float] = []
-    discriminator.train()
-    for step in progress_bar(range(n_steps), desc="discriminator", enabled=progress):
-        xr = real[torch.randint(0, real.shape[0], (batch_size,), generator=rng).to(device)]
-        xf = fake[torch.randint(0, fake.shape[0], (batch_size,), generator=rng).to(device)]
-        loss = discriminator_loss(discriminator(xr), discriminator(xf), kind)
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"non-finite discriminator loss at step {step}: lower lr")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
+
+    def loss(xr: torch.Tensor, xf: torch.Tensor) -> torch.Tensor:
+        return discriminator_loss(discriminator(xr), discriminator(xf), kind)
+
+    history = fit(
+        discriminator,
+        loss,
+        (real, fake),
+        joint=False,  # two independent samples, a minibatch of each
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        progress=progress,
+        desc="discriminator",
+        name="discriminator loss",
+    )
     discriminator.eval()
-    return losses
+    return history.loss
 
 
 @dataclass(frozen=True)
