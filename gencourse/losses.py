@@ -27,7 +27,7 @@ import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
 from .config import device as default_device
-from .config import progress_bar
+from .train import fit
 
 __all__ = [
     "KERNELS",
@@ -431,26 +431,31 @@ def neural_distance(
     critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
     if not isinstance(critic, LipschitzCritic):
         raise TypeError(f"critic must be a LipschitzCritic, got {type(critic).__name__}")
-    generator = make_generator(seed)
-    optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
-    history: list[float] = []
-    for step in progress_bar(range(steps), desc="critic", enabled=progress, leave=False):
-        bx = x[torch.randint(0, x.shape[0], (batch_size,), generator=generator).to(x.device)]
-        by = y[torch.randint(0, y.shape[0], (batch_size,), generator=generator).to(y.device)]
-        gap = critic(bx).mean() - critic(by).mean()
+    rng = make_generator(seed)  # one stream: the minibatches and the penalty's interpolates
+
+    def objective(bx: torch.Tensor, by: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        gap = critic(bx).mean() - critic(by).mean()  # E_x f − E_y f, to be maximised
         loss = -gap
         if critic.constraint == "gp":
-            loss = loss + penalty * gradient_penalty(critic, bx, by, generator)
-        if not torch.isfinite(loss):
-            raise RuntimeError(
-                f"non-finite critic objective at step {step}: lower lr or check the inputs"
-            )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if critic.constraint == "clip":
-            critic.clip_weights()
-        history.append(float(gap.detach()))
+            loss = loss + penalty * gradient_penalty(critic, bx, by, rng)
+        return loss, {"gap": gap}
+
+    history = fit(
+        critic,
+        objective,
+        (x, y),
+        joint=False,  # two independent samples, a minibatch of each
+        n_steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        betas=(0.5, 0.9),
+        after_step=critic.clip_weights if critic.constraint == "clip" else None,
+        seed=rng,
+        progress=progress,
+        desc="critic",
+        name="critic objective",
+        hint="lower lr or check the inputs",
+    )
     with torch.no_grad():
         value = float(critic(x).mean() - critic(y).mean())
-    return value, critic, history
+    return value, critic, history.gap
