@@ -14,6 +14,7 @@ produce, and it is checked on both scales.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from torch import nn
 
 from ._checks import check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
-from .config import progress_bar
+from .train import fit
 from .data import DIGIT_LEVELS, digits
 
 __all__ = [
@@ -156,21 +157,37 @@ def train_digits_classifier(
     images, labels = digits("train", device="cpu")
     test_images, test_labels = digits("test", device="cpu")
     model = DigitsClassifier(device="cpu")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses: list[float] = []
-    for _ in progress_bar(range(epochs), desc="digits classifier", enabled=progress):
-        order = torch.randperm(len(labels), generator=rng)
+
+    def augment(x: torch.Tensor) -> torch.Tensor:  # shift by ≤ 1 pixel, dequantize: (x + u)/17
+        return (_shift(x, rng) + torch.rand(x.shape, generator=rng)) / DIGIT_LEVELS
+
+    def cross_entropy(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(model(x), y)
+
+    n = len(labels)
+    per_epoch = math.ceil(n / batch_size)  # shuffled passes; the last batch of each is smaller
+    history = fit(
+        model,
+        cross_entropy,
+        (images, labels),
+        sampling="epochs",
+        n_steps=epochs * per_epoch,
+        batch_size=batch_size,
+        transform=augment,
+        optimizer="adamw",
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=rng,
+        progress=progress,
+        desc="digits classifier",
+    )
+    sizes = [min(batch_size, n - k * batch_size) for k in range(per_epoch)]
+    losses: list[float] = []  # the mean training loss of each epoch
+    for epoch in range(epochs):
         total = 0.0
-        for idx in torch.split(order, batch_size):
-            x = (
-                _shift(images[idx], rng) + torch.rand(images[idx].shape, generator=rng)
-            ) / DIGIT_LEVELS
-            loss = nn.functional.cross_entropy(model(x), labels[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(idx)
-        losses.append(total / len(labels))
+        for k, size in enumerate(sizes):
+            total += history.loss[epoch * per_epoch + k] * size
+        losses.append(total / n)
     model.eval()
     report = ClassifierReport(
         test_accuracy=accuracy(model, test_images / (DIGIT_LEVELS - 1), test_labels),
