@@ -7,12 +7,17 @@ Each check raises :class:`TypeError` (wrong kind of object or dtype) or :class:`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 
+#: A vector of numbers as the public functions accept it: probability vectors, weights.
+VectorLike = torch.Tensor | np.ndarray | Sequence[float]
+
 __all__ = [
+    "VectorLike",
     "as_points",
     "check_positive_float",
     "check_positive_int",
@@ -63,7 +68,8 @@ def check_same_device(x: torch.Tensor, name: str, device: torch.device) -> None:
         expected.index is not None and x.device.index not in (None, expected.index)
     ):
         raise ValueError(
-            f"{name} is on device {x.device} but the model is on {expected}; move it with {name}.to({str(expected)!r})"
+            f"{name} is on device {x.device} but the model is on {expected}; "
+            f"move it with {name}.to({str(expected)!r})"
         )
 
 

@@ -122,7 +122,7 @@ class BasisExpansion(nn.Module):
         return torch.cat(parts)
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
+    def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` points from f̂: pick j with probability a_j, then draw from k_h(·, μ_j)."""
         self._check_fitted()
         n = check_positive_int(n, "n")
@@ -309,7 +309,7 @@ class GMM(BasisExpansion):
         max_iter: int = 200,
         tol: float = 1e-5,
         reg: float = 1e-6,
-        seed: int | None = 0,
+        seed: int | torch.Generator | None = 0,
         device: torch.device | str | None = None,
         progress: bool = True,
     ) -> None:

@@ -55,7 +55,10 @@ class Toy(ABC):
     bounds: Bounds = ((-4.0, 4.0), (-4.0, 4.0))
 
     def sample(
-        self, n: int, seed: int | None = None, device: torch.device | str | None = None
+        self,
+        n: int,
+        seed: int | torch.Generator | None = None,
+        device: torch.device | str | None = None,
     ) -> torch.Tensor:
         """Draw ``n`` i.i.d. points, shape ``(n, d)``, float32.
 
@@ -337,7 +340,7 @@ def digits(
 
 
 def dequantize(
-    images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | None = None
+    images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | torch.Generator | None = None
 ) -> torch.Tensor:
     """Uniform dequantization y = (x + u) / levels with u ~ U[0, 1)^D, so y ∈ [0, 1)^D.
 

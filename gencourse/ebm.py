@@ -26,6 +26,7 @@ from ._checks import (
     make_generator,
     module_device,
 )
+from ._deprecation import renamed_attribute
 from .config import device as default_device
 from .config import progress_bar
 from .train import History, fit, minibatch
@@ -233,7 +234,7 @@ def langevin(
     step_size: float,
     n_steps: int,
     *,
-    seed: int | None = None,
+    seed: int | torch.Generator | None = None,
     trace_every: int | None = None,
     progress: bool = False,
 ) -> MCMCResult:
@@ -261,7 +262,7 @@ def mala(
     step_size: float,
     n_steps: int,
     *,
-    seed: int | None = None,
+    seed: int | torch.Generator | None = None,
     trace_every: int | None = None,
     progress: bool = False,
 ) -> MCMCResult:
@@ -295,6 +296,12 @@ def mala(
     return MCMCResult(x, torch.stack(trace) if trace else None, accepted / n_steps)
 
 
+def __getattr__(name: str) -> object:  # the old per-model history class, for one release
+    return renamed_attribute(
+        __name__, name, {"TrainingHistory": (History, "gencourse.train.History")}
+    )
+
+
 def train_ebm(
     energy: Energy,
     data: torch.Tensor,
@@ -307,7 +314,7 @@ def train_ebm(
     n_chains: int = 1024,
     reinit: float = 0.05,
     regularization: float = 0.1,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> History:
     r"""Maximum likelihood for p_θ ∝ e^{−V_θ} by persistent contrastive divergence.

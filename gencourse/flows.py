@@ -33,6 +33,7 @@ from ._checks import (
     make_generator,
     module_device,
 )
+from ._deprecation import renamed_keywords
 from .config import device as default_device
 from .train import History, fit
 
@@ -44,6 +45,7 @@ __all__ = [
     "DiagonalScaling",
     "Flow",
     "FlowHistory",
+    "MADE",
     "MaskedAutoregressive",
     "Permutation",
     "alternating_mask",
@@ -56,6 +58,7 @@ __all__ = [
     "nice",
     "pushforward_log_prob",
     "real_nvp",
+    "soft_clamp",
     "standard_normal_log_prob",
     "train_flow",
 ]
@@ -372,7 +375,10 @@ class Permutation(Bijector):
     """
 
     def __init__(
-        self, dim: int, permutation: str | torch.Tensor = "reverse", seed: int | None = 0
+        self,
+        dim: int,
+        permutation: str | torch.Tensor = "reverse",
+        seed: int | torch.Generator | None = 0,
     ) -> None:
         super().__init__(dim)
         if isinstance(permutation, str):
@@ -569,15 +575,20 @@ class Flow(Bijector):
         n = check_positive_int(n, "n")
         return torch.randn(n, self.dim, generator=generator).to(module_device(self))
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n points G_θ(z), z ~ Q (differentiable in θ)."""
-        return self._forward(self._base_sample(n, generator))[0]
+    @renamed_keywords(generator="seed")
+    def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
+        """n points G_θ(z), z ~ Q (differentiable in θ); ``seed``: an int, a generator or None."""
+        return self._forward(self._base_sample(n, make_generator(seed)))[0]
 
+    @renamed_keywords(generator="seed")
     def sample_with_log_prob(
-        self, n: int, generator: torch.Generator | None = None
+        self, n: int, seed: int | torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        r"""(x, log P_θ(x)) with x = G_θ(z): log P_θ(x) = log Q(z) − log|det ∇G_θ(z)|, no inverse needed."""
-        z = self._base_sample(n, generator)
+        r"""(x, log P_θ(x)) with x = G_θ(z), z ~ Q: log P_θ(x) = log Q(z) − log|det ∇G_θ(z)|.
+
+        No inverse is needed: the density of a sample comes with it.
+        """
+        z = self._base_sample(n, make_generator(seed))
         x, log_det = self._forward(z)
         return x, standard_normal_log_prob(z) - log_det
 
@@ -726,7 +737,7 @@ def evaluate_nll(
     *,
     levels: int | None = None,
     batch_size: int = 4096,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
 ) -> float:
     r"""Mean held-out NLL −(1/n) Σ log P_θ(x_i) in nats, in batches, without gradients.
 
@@ -760,7 +771,7 @@ def train_flow(
     max_grad_norm: float | None = 100.0,
     eval_every: int = 100,
     keep_best: bool = False,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> FlowHistory:
     r"""Maximum likelihood: minimise −(1/B) Σ_i log P_θ(x_i) over minibatches with Adam.

@@ -31,6 +31,7 @@ from ._checks import (
     make_generator,
     module_device,
 )
+from ._deprecation import renamed_attribute, renamed_keywords
 from .config import device as default_device
 from .config import progress_bar
 from .losses import gradient_penalty, leaky_mlp, mmd2
@@ -84,9 +85,18 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    @renamed_keywords(generator="seed")
+    def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
+        """n points G_θ(z), z ~ Q = N(0, I_D); ``seed``: an int, a generator or None."""
         n = check_positive_int(n, "n")
-        return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
+        z = torch.randn(n, self.latent_dim, generator=make_generator(seed))
+        return self(z.to(module_device(self)))
+
+
+def __getattr__(name: str) -> object:  # the old per-model history class, for one release
+    return renamed_attribute(
+        __name__, name, {"GeneratorHistory": (History, "gencourse.train.History")}
+    )
 
 
 def train_moment_matching(
@@ -97,7 +107,7 @@ def train_moment_matching(
     batch_size: int = 512,
     lr: float = 1e-3,
     bandwidths: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5, 1.0),
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> History:
     r"""GMMN: minimise Σ_h MMD²_h(G_θ # Q, P̂_n) over θ with Adam, on minibatches.
@@ -280,7 +290,7 @@ def fit_discriminator(
     n_steps: int = 2000,
     batch_size: int = 256,
     lr: float = 1e-3,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> list[float]:
     r"""Train only the discriminator between two fixed samples (the inner maximisation, solved).
@@ -426,7 +436,7 @@ def train_gan(
     evaluate: Callable[[torch.Tensor], dict[str, float]] | None = None,
     n_eval: int = 2500,
     n_snapshot: int = 0,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> GANHistory:
     r"""Alternating training of min_θ max_w (the slides' algorithm, with its step labels in order):
@@ -441,17 +451,17 @@ def train_gan(
     (both players; ``lr_generator`` overrides the generator's), ``clip`` and ``gp_weight``
     override them; ``lr_decay=True`` decays both learning rates linearly to 0 over the
     ``n_steps`` generator steps (as in the WGAN-GP paper's image experiments), which lets the
-    samples settle at the end of training. ``generator`` needs a ``sample(n, generator)`` method (:class:`MLPGenerator`,
-    :class:`ConvGenerator`). Every ``eval_every`` steps (and at the end) ``evaluate`` receives
-    ``n_eval`` generated points (no gradient) and returns a dict of numbers, and ``n_snapshot``
-    samples are stored. Stops with a clear error on a non-finite loss.
+    samples settle at the end of training. ``generator`` needs a ``sample(n, seed)`` method
+    (:class:`MLPGenerator`, :class:`ConvGenerator`). Every ``eval_every`` steps (and at the end)
+    ``evaluate`` receives ``n_eval`` generated points (no gradient) and returns a dict of numbers,
+    and ``n_snapshot`` samples are stored. Stops with a clear error on a non-finite loss.
     """
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     config = RECIPES[recipe]
     if not isinstance(generator, nn.Module) or not callable(getattr(generator, "sample", None)):
         raise TypeError(
-            "generator must be an nn.Module with a sample(n, generator) method, e.g. MLPGenerator"
+            "generator must be an nn.Module with a sample(n, seed) method, e.g. MLPGenerator"
         )
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")

@@ -25,7 +25,14 @@ import math
 import numpy as np
 import torch
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from ._checks import (
+    VectorLike,
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+)
+from ._deprecation import renamed_keywords
 from .config import device as default_device
 from .train import fit
 
@@ -297,7 +304,12 @@ def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=No
 
 
 def sliced_wasserstein(
-    x: torch.Tensor, y: torch.Tensor, *, p: int = 2, n_projections: int = 200, seed: int | None = 0
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    p: int = 2,
+    n_projections: int = 200,
+    seed: int | torch.Generator | None = 0,
 ) -> torch.Tensor:
     r"""Sliced W_p: (E_θ W_p^p(θᵀx, θᵀy))^{1/p} over random directions θ on the unit sphere.
 
@@ -382,11 +394,12 @@ class LipschitzCritic(torch.nn.Module):
             parameter.clamp_(-self.clip, self.clip)
 
 
+@renamed_keywords(generator="seed")
 def gradient_penalty(
     critic: torch.nn.Module,
     real: torch.Tensor,
     fake: torch.Tensor,
-    generator: torch.Generator | None = None,
+    seed: int | torch.Generator | None = None,
 ) -> torch.Tensor:
     r"""E[(‖∇_x f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, t ~ U[0, 1] per pair (same batch sizes)."""
     real, fake = _pair(real, fake, "real", "fake")
@@ -394,22 +407,23 @@ def gradient_penalty(
         raise ValueError(
             f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
         )
-    t = torch.rand(real.shape[0], 1, generator=generator).to(real.device, real.dtype)
+    t = torch.rand(real.shape[0], 1, generator=make_generator(seed)).to(real.device, real.dtype)
     x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return (grad.norm(dim=1) - 1).square().mean()
 
 
+@renamed_keywords(steps="n_steps")
 def neural_distance(
     x: torch.Tensor,
     y: torch.Tensor,
     *,
     critic: LipschitzCritic | None = None,
-    steps: int = 1000,
+    n_steps: int = 1000,
     batch_size: int = 256,
     lr: float = 1e-3,
     penalty: float = 10.0,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = False,
 ) -> tuple[float, LipschitzCritic, list[float]]:
     r"""Weak loss sup_f (E_x f − E_y f) over a neural critic family, by gradient ascent.
@@ -423,10 +437,8 @@ def neural_distance(
     """
 
     x, y = _pair(x, y)
-    steps, batch_size = (
-        check_positive_int(steps, "steps"),
-        check_positive_int(batch_size, "batch_size"),
-    )
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_positive_float(lr, "lr")
     critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
     if not isinstance(critic, LipschitzCritic):
@@ -445,7 +457,7 @@ def neural_distance(
         objective,
         (x, y),
         joint=False,  # two independent samples, a minibatch of each
-        n_steps=steps,
+        n_steps=n_steps,
         batch_size=batch_size,
         lr=lr,
         betas=(0.5, 0.9),
