@@ -237,7 +237,7 @@ def fit(
         max_grad_norm: clip the gradients' global norm to this value before each step
             (``None``: no clipping).
         after_step: called after each optimiser step, e.g. to clip weights to [−δ, δ].
-        evaluate: returns ``{name: value}`` (no gradient needed), called after every
+        evaluate: returns ``{name: value}`` (run without gradients), called after every
             ``eval_every`` steps and after the last one; recorded in ``history.metrics``.
         eval_every: the evaluation period in steps (``None``: after the last step only).
         keep_best: the name of a metric of ``evaluate`` to minimise: the parameters of the
@@ -334,10 +334,12 @@ def fit(
             after_step()
         history.loss.append(float(value.detach()))
         for key, v in extra.items():
-            history.values.setdefault(key, []).append(float(v))
+            history.values.setdefault(key, []).append(float(torch.as_tensor(v).detach()))
         if evaluate is not None and ((step + 1) % eval_every == 0 or step + 1 == n_steps):
             history.eval_steps.append(step + 1)
-            for key, v in evaluate().items():
+            with torch.no_grad():
+                measured = evaluate()
+            for key, v in measured.items():
                 history.metrics.setdefault(key, []).append(float(v))
             if keep_best is not None:
                 if keep_best not in history.metrics:
