@@ -6,8 +6,9 @@ deterministically by :func:`train_digits_classifier` (``python scripts/train_dig
 rewrites the weights file) and loaded without any download by :func:`digits_classifier`
 (``torch.load(..., weights_only=True)``).
 
-Inputs are digits with grey levels scaled to [0, 1], shape ``(n, 64)`` or ``(n, 8, 8)``: levels / 16
-(the GANs' scale) or dequantized (levels + u) / 17 (the flows' scale, :func:`gencourse.data.dequantize`).
+Inputs are digits with grey levels scaled to [0, 1], shape ``(n, 64)`` or ``(n, 8, 8)``:
+levels / 16 (the GANs' scale) or dequantized (levels + u) / 17 (the flows' scale,
+:func:`gencourse.data.dequantize`).
 The classifier is trained on dequantized images, so it reads the continuous values that generators
 produce, and it is checked on both scales.
 """
@@ -24,8 +25,8 @@ from torch import nn
 
 from ._checks import check_positive_float, check_positive_int, make_generator, module_device
 from .config import device as default_device
-from .train import fit
 from .data import DIGIT_LEVELS, digits
+from .train import fit
 
 __all__ = [
     "ClassifierReport",
@@ -41,7 +42,8 @@ WEIGHTS = Path(__file__).with_name("weights") / "digits_classifier.pt"
 
 
 def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
-    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)`` and return them as ``(n, 1, 8, 8)``."""
+    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)``; return them
+    as ``(n, 1, 8, 8)``."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
     if not images.is_floating_point():
@@ -55,7 +57,8 @@ def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     low, high = float(images.min()), float(images.max())
     if low < -0.05 or high > 1.05:
         raise ValueError(
-            f"{name} must hold grey levels scaled to [0, 1] (divide the digits' 0..16 levels by 16), "
+            f"{name} must hold grey levels scaled to [0, 1] "
+            "(divide the digits' 0..16 levels by 16), "
             f"got values in [{low:.3g}, {high:.3g}]"
         )
     return images.reshape(-1, 1, 8, 8)
@@ -201,7 +204,8 @@ def train_digits_classifier(
 def _load(device: str) -> DigitsClassifier:
     if not WEIGHTS.exists():
         raise FileNotFoundError(
-            f"{WEIGHTS} is missing: reinstall gencourse or run python scripts/train_digits_classifier.py"
+            f"{WEIGHTS} is missing: reinstall gencourse or run "
+            "python scripts/train_digits_classifier.py"
         )
     model = DigitsClassifier(device="cpu")
     model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))

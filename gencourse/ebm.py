@@ -14,7 +14,9 @@ r"""Energy-based models: Gibbs densities p_θ(x) = e^{−V_θ(x)} / Z_θ, MCMC s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -49,7 +51,7 @@ __all__ = [
 
 
 class Energy(nn.Module):
-    """Base class: ``forward(x)`` returns V(x) of shape ``(n,)`` for ``x`` of shape ``(n, dim)``."""
+    """Base class: ``forward(x)`` returns V(x), shape ``(n,)``, for ``x`` of shape ``(n, dim)``."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -57,7 +59,19 @@ class Energy(nn.Module):
 
 
 class GaussianEnergy(Energy):
-    r"""V(x) = ½ (x − m)ᵀ Σ⁻¹ (x − m): the Gibbs density is N(m, Σ), with Z = (2π)^{d/2} |Σ|^{1/2}."""
+    r"""V(x) = ½ (x − m)ᵀ Σ⁻¹ (x − m): the Gibbs density is N(m, Σ), Z = (2π)^{d/2} |Σ|^{1/2}.
+
+    Arguments:
+        mean: m, shape ``(d,)``.
+        covariance: Σ, symmetric positive definite, shape ``(d, d)``.
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(2), 4 * torch.eye(2))
+        >>> energy(torch.tensor([[2.0, 0.0]]))  # ½ · 2² / 4
+        tensor([0.5000])
+        >>> round(energy.log_z, 4) == round(math.log(2 * math.pi * 4), 4)
+        True
+    """
 
     def __init__(self, mean: torch.Tensor, covariance: torch.Tensor) -> None:
         mean = torch.as_tensor(mean, dtype=torch.float32)
@@ -100,13 +114,20 @@ class BananaEnergy(Energy):
         return 0.5 * x[:, 0].square() + 0.5 * u.square() / self.width**2
 
 
+class HasLogProb(Protocol):
+    """What :class:`LogDensityEnergy` needs of a distribution: its exact log-density."""
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
 class LogDensityEnergy(Energy):
-    """V = −log ρ for a distribution ρ with exact ``log_prob`` (e.g. a :class:`~gencourse.data.GaussianMixture`).
+    """V = −log ρ for a distribution ρ with an exact ``log_prob``, e.g. a
+    :class:`~gencourse.data.GaussianMixture`.
 
     Its Gibbs density is ρ itself and Z = 1, which makes it a test case with a known answer.
     """
 
-    def __init__(self, distribution, dim: int | None = None) -> None:
+    def __init__(self, distribution: HasLogProb, dim: int | None = None) -> None:
         if not hasattr(distribution, "log_prob"):
             raise TypeError("distribution must have a log_prob method")
         super().__init__(dim if dim is not None else distribution.dim)
@@ -179,10 +200,23 @@ def partition_function(
 ) -> tuple[float, torch.Tensor, torch.Tensor, float]:
     r"""Z = ∫ e^{−V(x)} dx by the midpoint rule on a grid of ``resolution``^d points.
 
-    ``bounds`` is one ``(low, high)`` pair for every axis, or d pairs. Returns
-    ``(log Z, points, log_density, cell_volume)`` where ``log_density = −V(points) − log Z`` is the
-    normalised log-density on the grid (points run over the last axis fastest).
     The cost is resolution^d evaluations of V: exponential in d.
+
+    Arguments:
+        energy: V, on any device.
+        bounds: one ``(low, high)`` pair for every axis, or d pairs.
+        resolution: grid points per axis.
+        chunk_size: grid points per evaluation of V.
+
+    Returns:
+        ``(log Z, points, log_density, cell_volume)``: ``log_density = −V(points) − log Z``
+        is the normalised log-density on the grid (points run over the last axis fastest).
+
+    Example:
+        >>> banana = BananaEnergy(curvature=0.5, width=0.5)  # x₂ reaches ½ · 6² = 18 on the box
+        >>> log_z, *_ = partition_function(banana, [(-6, 6), (-4, 20)], resolution=400)
+        >>> round(log_z, 4), round(math.log(2 * math.pi * 0.5), 4)  # the closed form Z = 2πσ
+        (1.1447, 1.1447)
     """
     _check_energy(energy)
     d = energy.dim
@@ -218,13 +252,17 @@ class MCMCResult:
     acceptance: float | None = None
 
 
-def _check_sampler_args(energy, x0, step_size, n_steps):
+def _check_sampler_args(
+    energy: Energy, x0: torch.Tensor, step_size: float, n_steps: int
+) -> tuple[torch.Tensor, float, int]:
     _check_energy(energy)
     x0 = as_points(x0, "x0", dim=energy.dim)
     return x0, check_positive_float(step_size, "step_size"), check_positive_int(n_steps, "n_steps")
 
 
-def _noise(shape, generator, device):
+def _noise(
+    shape: torch.Size, generator: torch.Generator | None, device: torch.device
+) -> torch.Tensor:
     return torch.randn(shape, generator=generator).to(device)
 
 
@@ -238,11 +276,29 @@ def langevin(
     trace_every: int | None = None,
     progress: bool = False,
 ) -> MCMCResult:
-    r"""Unadjusted Langevin algorithm: x ← x − η ∇V(x) + √(2η) ξ, ξ ~ N(0, I), for each of n chains.
+    r"""Unadjusted Langevin algorithm: x ← x − η ∇V(x) + √(2η) ξ, ξ ~ N(0, I), for n chains.
 
     Its stationary law approaches p ∝ e^{−V} as the step η → 0; for η > 0 it is biased (it samples
-    a slightly wider law), which :func:`mala` corrects. ``x0`` (n, d) are the chains' starting
-    points, on the energy's device.
+    a slightly wider law), which :func:`mala` corrects.
+
+    References:
+        | Exponential convergence of Langevin distributions (Roberts and Tweedie, 1996)
+        | https://doi.org/10.2307/3318418
+
+    Arguments:
+        energy: V, mapping ``(n, d)`` to ``(n,)``.
+        x0: the chains' starting points, shape ``(n, d)``, on the energy's device.
+        step_size: η > 0.
+        n_steps: the number of steps.
+        seed: an int, a :class:`torch.Generator` or ``None`` (torch's global generator).
+        trace_every: keep the chains every ``trace_every`` steps in ``result.trace``.
+        progress: show a progress bar.
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(1), torch.eye(1))
+        >>> x = langevin(energy, torch.zeros(4000, 1), 0.1, 200, seed=0).samples
+        >>> abs(float(x.var()) - 1 / (1 - 0.1 / 2)) < 0.05  # N(0, 1) widened by 1/(1 − η/2)
+        True
     """
     x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
     generator = make_generator(seed)
@@ -271,7 +327,18 @@ def mala(
     Propose y = x − η∇V(x) + √(2η) ξ, accept with probability
     min(1, e^{−V(y)} q(x | y) / (e^{−V(x)} q(y | x))), where
     q(y | x) ∝ exp(−‖y − x + η∇V(x)‖² / (4η)). The Metropolis correction makes p ∝ e^{−V}
-    exactly stationary for any η; a large η is paid for with a low acceptance rate.
+    exactly stationary for any η; a large η is paid for with a low acceptance rate. The
+    arguments are :func:`langevin`'s; ``result.acceptance`` is the mean acceptance rate.
+
+    References:
+        | Exponential convergence of Langevin distributions (Roberts and Tweedie, 1996)
+        | https://doi.org/10.2307/3318418
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(1), torch.eye(1))
+        >>> result = mala(energy, torch.zeros(4000, 1), 0.5, 200, seed=0)
+        >>> abs(float(result.samples.var()) - 1) < 0.05, result.acceptance > 0.8  # exactly N(0, 1)
+        (True, True)
     """
     x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
     generator = make_generator(seed)
@@ -326,7 +393,36 @@ def train_ebm(
 
     whose θ-gradient is the NLL gradient E_data ∇V − E_model ∇V (plus a small energy
     regulariser α that keeps V's scale bounded). The gradient is biased because the chains are
-    not exactly at equilibrium. Training stops with a clear error on a non-finite loss.
+    not exactly at equilibrium. Training stops with a clear error on a non-finite loss. The loop
+    is :func:`gencourse.train.fit` (Adam).
+
+    References:
+        | Training restricted Boltzmann machines using approximations to the likelihood
+          gradient (Tieleman, 2008)
+        | https://doi.org/10.1145/1390156.1390290
+
+    Arguments:
+        energy: V_θ, e.g. an :class:`MLPEnergy`.
+        data: the training points, shape ``(n, d)``.
+        n_steps, batch_size, lr: the optimisation's steps, minibatch size and learning rate.
+        mcmc_steps, step_size: the Langevin steps per update and their step η.
+        n_chains: the size of the persistent pool.
+        reinit: the fraction of the chains restarted from N(0, I) at each step.
+        regularization: α.
+        seed: an int, a :class:`torch.Generator` or ``None``: the chains and the minibatches.
+        progress: show a progress bar.
+
+    Returns:
+        The :class:`~gencourse.train.History`: ``loss``, and ``energy_data`` and
+        ``energy_model`` (the mean energies of the data and of the chains) at every step.
+
+    Example:
+        >>> energy = MLPEnergy(2, hidden=16, depth=2, device="cpu")
+        >>> x = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+        >>> history = train_ebm(energy, x, n_steps=5, batch_size=32, mcmc_steps=2,
+        ...                     n_chains=64, progress=False)
+        >>> len(history.loss), len(history.energy_model)
+        (5, 5)
     """
     _check_energy(energy)
     device = module_device(energy)
@@ -374,15 +470,15 @@ def train_ebm(
 
 
 def quadrature_cost(
-    make_energy,
-    exact_log_z,
+    make_energy: Callable[[int], Energy],
+    exact_log_z: Callable[[int], float],
     dims: tuple[int, ...],
     bounds: tuple[float, float],
     *,
     tol: float = 1e-3,
     max_points: int = 20_000_000,
 ) -> list[tuple[int, int, int]]:
-    """Grid size the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, dimension by dimension.
+    """The grid the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, for each d.
 
     ``make_energy(d)`` builds the energy and ``exact_log_z(d)`` gives its true log Z. For each d
     the resolution m per axis grows until the tolerance is met; returns ``(d, m, m**d)`` triples
@@ -410,7 +506,7 @@ def histogram_tv(
     bins: int = 20,
     refine: int = 8,
 ) -> float:
-    """Total variation between the histogram of 2D ``samples`` and the exact Gibbs law of ``energy``.
+    """Total variation between the histogram of 2D ``samples`` and the Gibbs law of ``energy``.
 
     The exact probability of each of the ``bins × bins`` cells on ``bounds`` comes from quadrature
     on a grid ``refine`` times finer; samples outside the window count as their own cell.
@@ -424,7 +520,7 @@ def histogram_tv(
     (x0, x1), (y0, y1) = bounds
     fine = bins * refine
     _, _, log_density, cell = partition_function(energy, [(x0, x1), (y0, y1)], fine)
-    # grid points run over the last axis (y) fastest: reshape to (x, y) and pool refine × refine blocks
+    # grid points run over the last axis (y) fastest: reshape to (x, y), pool refine² blocks
     p = (
         (log_density.exp().double() * cell)
         .reshape(bins, refine, bins, refine)

@@ -2,10 +2,11 @@ r"""Generators G_θ: R^D → R^d and their training with weak losses.
 
 * :class:`MLPGenerator` and the *generative moment-matching network* (GMMN,
   :func:`train_moment_matching`): a generator trained to minimise MMD² with no adversary;
-* adversarial training (:func:`train_gan`): a discriminator or critic f_w (:class:`MLPDiscriminator`,
-  or the convolutional pair :class:`ConvGenerator` / :class:`ConvDiscriminator` for the 8×8
-  digits) and the generator play min_θ max_w of one of the :data:`RECIPES`: the original GAN, the
-  non-saturating GAN, WGAN with weight clipping, WGAN-GP and WGAN with spectral normalisation.
+* adversarial training (:func:`train_gan`): a discriminator or critic f_w
+  (:class:`MLPDiscriminator`, or the convolutional pair :class:`ConvGenerator` /
+  :class:`ConvDiscriminator` for the 8×8 digits) and the generator play min_θ max_w of one of the
+  :data:`RECIPES`: the original GAN, the non-saturating GAN, WGAN with weight clipping, WGAN-GP
+  and WGAN with spectral normalisation.
 
 Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the WGANs:
 
@@ -17,7 +18,7 @@ Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import torch
@@ -58,7 +59,18 @@ __all__ = [
 class MLPGenerator(nn.Module):
     """G_θ(z): an MLP from the latent space R^D to R^d, with Q = N(0, I_D).
 
-    ``sample(n)`` draws z ~ Q and returns G_θ(z) (differentiable in θ).
+    ``sample(n, seed)`` draws z ~ Q and returns G_θ(z) (differentiable in θ).
+
+    Arguments:
+        latent_dim: D.
+        dim: d.
+        hidden, depth: the width and the number of the hidden ReLU layers.
+        device: where the generator lives (default: :func:`gencourse.device`).
+
+    Example:
+        >>> generator = MLPGenerator(latent_dim=3, dim=2, device="cpu")
+        >>> generator.sample(5, seed=0).shape
+        torch.Size([5, 2])
     """
 
     def __init__(
@@ -114,7 +126,18 @@ def train_moment_matching(
 
     A sum of RBF kernels of several bandwidths h sees both fine and coarse structure. Each step
     compares a batch of generated points with a batch of data. Stops with a clear error on a
-    non-finite loss.
+    non-finite loss. The loop is :func:`gencourse.train.fit`.
+
+    References:
+        | Generative Moment Matching Networks (Li et al., 2015)
+        | https://arxiv.org/abs/1502.02761
+
+    Example:
+        >>> x = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) + 2
+        >>> generator = MLPGenerator(2, 2, hidden=32, depth=2, device="cpu")
+        >>> history = train_moment_matching(generator, x, n_steps=100, progress=False)
+        >>> history.loss[-1] < history.loss[0]
+        True
     """
     if not isinstance(generator, MLPGenerator):
         raise TypeError(f"generator must be an MLPGenerator, got {type(generator).__name__}")
@@ -160,7 +183,7 @@ def _maybe_spectral(layer: nn.Module, spectral: bool) -> nn.Module:
 
 
 class MLPDiscriminator(nn.Module):
-    """f_w: R^d → R, an MLP with LeakyReLU(0.2) returning one real number per point, shape ``(n,)``.
+    """f_w: R^d → R, an MLP with LeakyReLU(0.2): one real number per point, shape ``(n,)``.
 
     For a GAN the output is the logit of D(x) = σ(f_w(x)); for a WGAN it is the critic's value.
     ``spectral_norm=True`` divides every linear layer by its largest singular value
@@ -255,9 +278,16 @@ def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> tor
     r"""The discriminator's (critic's) loss, to be *minimised* over w.
 
     ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``.
-    ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z)))) = E softplus(−f(x)) + E softplus(f(G(z)));
+    ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z))))
+    = E softplus(−f(x)) + E softplus(f(G(z)));
     at the optimal discriminator its value is log 4 − 2 JS(ρ*, P_θ).
     ``kind="wasserstein"``: E f(G(z)) − E f(x).
+
+    Example:
+        A discriminator that cannot tell (f = 0, D = ½) pays log 4:
+
+        >>> round(float(discriminator_loss(torch.zeros(4), torch.zeros(4), "gan")), 4)  # log 4
+        1.3863
     """
     if kind == "gan":
         return F.softplus(-real).mean() + F.softplus(fake).mean()
@@ -271,6 +301,15 @@ def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
 
     ``"saturating"``: E log(1 − D(G(z))) = −E softplus(f) (the minimax game itself);
     ``"non-saturating"``: −E log D(G(z)) = E softplus(−f); ``"wasserstein"``: −E f(G(z)).
+
+    Example:
+        Against a confident discriminator (logit −10, D ≈ 0) the saturating loss is flat, the
+        non-saturating one is not:
+
+        >>> f = torch.tensor([-10.0], requires_grad=True)
+        >>> [round(float(torch.autograd.grad(generator_loss(f, kind), f)[0]), 4)
+        ...  for kind in ("saturating", "non-saturating")]
+        [-0.0, -1.0]
     """
     if kind == "saturating":
         return -F.softplus(fake).mean()
@@ -298,6 +337,17 @@ def fit_discriminator(
     Minimises :func:`discriminator_loss` of ``kind`` with Adam on minibatches of ``real`` (from P)
     and ``fake`` (from P'); with ``kind="gan"`` the optimum over all functions is
     D*(x) = p(x) / (p(x) + p'(x)). Returns the minibatch losses. Stops on a non-finite loss.
+    The loop is :func:`gencourse.train.fit`, a minibatch of each sample per step.
+
+    Example:
+        Between N(0, 1) and N(1, 1), D*(x) = σ(½ − x): about ½ at x = ½.
+
+        >>> g = torch.Generator().manual_seed(0)
+        >>> real, fake = torch.randn(5000, 1, generator=g), 1 + torch.randn(5000, 1, generator=g)
+        >>> d = MLPDiscriminator(1, hidden=16, depth=2, device="cpu")
+        >>> _ = fit_discriminator(d, real, fake, n_steps=300, progress=False)
+        >>> abs(float(torch.sigmoid(d(torch.tensor([[0.5]]))).detach()) - 0.5) < 0.1
+        True
     """
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
@@ -380,7 +430,8 @@ def toy_models(
     recipe: str, dim: int = 2, *, latent_dim: int = 2, device: torch.device | str | None = None
 ) -> tuple[MLPGenerator, MLPDiscriminator]:
     """The generator G_θ (3 hidden layers of 256) and discriminator f_w (3 hidden layers of 128,
-    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with :data:`TOY_SETTINGS`."""
+    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with
+    :data:`TOY_SETTINGS`."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     generator = MLPGenerator(latent_dim, dim, hidden=256, depth=3, device=device)
@@ -394,8 +445,9 @@ def toy_models(
 class GANHistory:
     """Per generator step: ``d_loss`` (the last critic step's loss, penalty excluded), ``g_loss``
     ``gap`` = E f(x) − E f(G(z)) on the last critic batch (for a WGAN, the critic's estimate of
-    W1) and ``lr``, the generator's learning rate used at that step; at the evaluation steps ``eval_steps``: the values returned by ``evaluate`` in
-    ``metrics`` and a few samples in ``snapshots``."""
+    W1) and ``lr``, the generator's learning rate used at that step; at the evaluation steps
+    ``eval_steps``: the values returned by ``evaluate`` in ``metrics`` and a few samples in
+    ``snapshots``."""
 
     recipe: str
     d_loss: list[float] = field(default_factory=list)
@@ -409,7 +461,7 @@ class GANHistory:
 
 
 def _optimizer(
-    name: str, parameters, lr: float, betas: tuple[float, float]
+    name: str, parameters: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]
 ) -> torch.optim.Optimizer:
     if name == "adam":
         return torch.optim.Adam(parameters, lr=lr, betas=betas)

@@ -65,8 +65,9 @@ def test_chapter_follows_the_conventions(path):
     assert "{literalinclude} ../gencourse/" in text, (
         "the chapter shows the package's code, not a copy"
     )
-    # Executing a live widget unattended can leave the client waiting forever (jupyter/nbclient#312,
-    # seen here): widget cells are shown but not executed by the build or nbval.
+    # Executing a live widget unattended can leave the client waiting forever
+    # (jupyter/nbclient#312, seen here): widget cells are shown but not executed by the build or
+    # nbval.
     for cell in code:
         if "widgets.interact" in cell.source:
             assert (
