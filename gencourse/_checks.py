@@ -24,6 +24,7 @@ __all__ = [
     "check_same_device",
     "make_generator",
     "module_device",
+    "module_dtype",
 ]
 
 
@@ -99,6 +100,15 @@ def module_device(module: torch.nn.Module) -> torch.device:
     for tensor in module.buffers():
         return tensor.device
     return torch.device("cpu")
+
+
+def module_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of a module's first floating-point parameter or buffer (torch's default dtype
+    for a module with none): the dtype its inputs are converted to."""
+    for tensor in [*module.parameters(), *module.buffers()]:
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.get_default_dtype()
 
 
 def make_generator(seed: int | torch.Generator | None) -> torch.Generator | None:

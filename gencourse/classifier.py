@@ -23,7 +23,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._checks import check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+    module_dtype,
+)
 from .config import device as default_device
 from .data import DIGIT_LEVELS, digits
 from .train import fit
@@ -85,7 +91,7 @@ class DigitsClassifier(nn.Module):
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """φ(x), shape ``(n, 64)``."""
-        return self.body(as_digit_batch(images).to(module_device(self)))
+        return self.body(as_digit_batch(images).to(module_device(self), module_dtype(self)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits, shape ``(n, 10)``."""

@@ -61,10 +61,18 @@ class Toy(ABC):
         seed: int | torch.Generator | None = None,
         device: torch.device | str | None = None,
     ) -> torch.Tensor:
-        """Draw ``n`` i.i.d. points, shape ``(n, d)``, float32.
+        """Draw ``n`` i.i.d. points, shape ``(n, d)``, in torch's default dtype (float32 unless
+        :func:`torch.set_default_dtype` changed it).
 
-        ``seed`` makes the draw reproducible (``None`` uses torch's global generator);
-        ``device`` defaults to :func:`gencourse.device`.
+        ``seed`` (an int, a :class:`torch.Generator` or ``None`` for torch's global generator)
+        makes the draw reproducible: the points are drawn on the CPU, then moved to ``device``
+        (default :func:`gencourse.device`), so a seed gives the same points on every machine.
+
+        Example:
+            >>> moons = TwoMoons()
+            >>> x = moons.sample(3, seed=0, device="cpu")
+            >>> x.shape, torch.equal(x, moons.sample(3, seed=0, device="cpu"))
+            (torch.Size([3, 2]), True)
         """
         n = check_positive_int(n, "n")
         x = self._sample(n, make_generator(seed))
@@ -72,7 +80,7 @@ class Toy(ABC):
 
     @abstractmethod
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """Draw ``n`` points on the CPU as float32."""
+        """Draw ``n`` points on the CPU in torch's default dtype."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -131,7 +139,7 @@ class GaussianMixture(Toy):
     @property
     def centres(self) -> torch.Tensor:
         """The mode centres m_k, shape ``(K, d)``."""
-        return self.means.float()
+        return self.means.to(torch.get_default_dtype())
 
     @property
     def n_modes(self) -> int:
@@ -140,7 +148,7 @@ class GaussianMixture(Toy):
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
-        return (self.means[k] + self.stds[k, None] * noise).float()
+        return (self.means[k] + self.stds[k, None] * noise).to(torch.get_default_dtype())
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log ρ*(x), shape ``(n,)`` for ``x`` of shape ``(n, d)`` (computed in float64)."""
@@ -327,7 +335,8 @@ def digits(
     """scikit-learn's 8×8 digits, split into ``"train"`` and held-out ``"test"`` sets.
 
     The split is stratified by class and fixed by ``seed``. Returns ``(images, labels)`` with
-    images of shape ``(n, 8, 8)``, float32 integer levels in {0, …, 16}, and labels ``(n,)``.
+    images of shape ``(n, 8, 8)``, integer levels in {0, …, 16} in torch's default dtype
+    (float32 unless changed), and labels ``(n,)``.
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -344,7 +353,8 @@ def digits(
     )
     idx = np.sort(train_idx if split == "train" else test_idx)
     target = default_device() if device is None else device
-    return torch.from_numpy(images[idx]).to(target), torch.from_numpy(labels[idx]).to(target)
+    images_t = torch.from_numpy(images[idx]).to(target, torch.get_default_dtype())
+    return images_t, torch.from_numpy(labels[idx]).to(target)
 
 
 def dequantize(
@@ -370,15 +380,16 @@ def dequantize(
     if bool((x < 0).any()) or bool((x > levels - 1).any()):
         raise ValueError(f"images must hold levels in {{0, …, {levels - 1}}}")
     u = torch.rand(images.shape, generator=make_generator(seed), dtype=torch.float64)
-    return ((x + u.to(x.device)) / levels).float()
+    return ((x + u.to(x.device)) / levels).to(torch.get_default_dtype())
 
 
 def quantize(y: torch.Tensor, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:
-    """Inverse of :func:`dequantize`: floor(y · levels), clamped to {0, …, levels − 1}, float32."""
+    """Inverse of :func:`dequantize`: floor(y · levels), clamped to {0, …, levels − 1}, in torch's
+    default dtype."""
     levels = check_positive_int(levels, "levels", minimum=2)
     if not isinstance(y, torch.Tensor) or not y.is_floating_point():
         raise TypeError("y must be a floating-point torch.Tensor")
-    return torch.clamp(torch.floor(y * levels), 0, levels - 1).float()
+    return torch.clamp(torch.floor(y * levels), 0, levels - 1).to(torch.get_default_dtype())
 
 
 def bits_per_dim(log_prob: torch.Tensor, dim: int, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:

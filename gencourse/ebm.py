@@ -27,6 +27,7 @@ from ._checks import (
     check_positive_int,
     make_generator,
     module_device,
+    module_dtype,
 )
 from ._deprecation import renamed_attribute
 from .config import device as default_device
@@ -74,8 +75,8 @@ class GaussianEnergy(Energy):
     """
 
     def __init__(self, mean: torch.Tensor, covariance: torch.Tensor) -> None:
-        mean = torch.as_tensor(mean, dtype=torch.float32)
-        covariance = torch.as_tensor(covariance, dtype=torch.float32)
+        mean = torch.as_tensor(mean, dtype=torch.get_default_dtype())
+        covariance = torch.as_tensor(covariance, dtype=torch.get_default_dtype())
         if mean.ndim != 1:
             raise ValueError(f"mean must have shape (d,), got {tuple(mean.shape)}")
         d = mean.shape[0]
@@ -89,7 +90,7 @@ class GaussianEnergy(Energy):
         except RuntimeError as error:
             raise ValueError("covariance must be symmetric positive definite") from error
         self.register_buffer("mean", mean)
-        self.register_buffer("precision", torch.cholesky_inverse(chol).float())
+        self.register_buffer("precision", torch.cholesky_inverse(chol).to(mean.dtype))
         self.log_z = 0.5 * d * math.log(2 * math.pi) + float(torch.log(torch.diagonal(chol)).sum())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -233,13 +234,14 @@ def partition_function(
         lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution
         for lo, hi in b.tolist()
     ]
-    points = torch.cartesian_prod(*axes).reshape(-1, d).float().to(device)
+    dtype = module_dtype(energy)  # the points in the energy's dtype
+    points = torch.cartesian_prod(*axes).reshape(-1, d).to(device, dtype)
     cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
     neg_v = torch.cat(
         [-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)]
     )
     log_z = float(torch.logsumexp(neg_v, dim=0)) + math.log(cell)
-    return log_z, points, (neg_v - log_z).float(), cell
+    return log_z, points, (neg_v - log_z).to(dtype), cell
 
 
 @dataclass
@@ -426,7 +428,7 @@ def train_ebm(
     """
     _check_energy(energy)
     device = module_device(energy)
-    data = as_points(data, "data", dim=energy.dim, min_points=2).to(device)
+    data = as_points(data, "data", dim=energy.dim, min_points=2).to(device, module_dtype(energy))
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     mcmc_steps = check_positive_int(mcmc_steps, "mcmc_steps")

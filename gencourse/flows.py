@@ -32,6 +32,7 @@ from ._checks import (
     check_positive_int,
     make_generator,
     module_device,
+    module_dtype,
 )
 from ._deprecation import renamed_keywords
 from .config import device as default_device
@@ -789,7 +790,7 @@ def evaluate_nll(
     """
     if not isinstance(flow, Flow):
         raise TypeError(f"flow must be a Flow, got {type(flow).__name__}")
-    x = as_points(x, "x", dim=flow.dim).to(module_device(flow))
+    x = as_points(x, "x", dim=flow.dim).to(module_device(flow), module_dtype(flow))
     levels = _check_levels(x, levels, "x")
     batch_size = check_positive_int(batch_size, "batch_size")
     y = _prepare(x, levels, make_generator(seed))
@@ -843,10 +844,10 @@ def train_flow(
     if not isinstance(flow, Flow):
         raise TypeError(f"flow must be a Flow, got {type(flow).__name__}")
     device = module_device(flow)
-    data = as_points(data, "data", dim=flow.dim, min_points=2).to(device)
+    data = as_points(data, "data", dim=flow.dim, min_points=2).to(device, module_dtype(flow))
     levels = _check_levels(data, levels, "data")
     if valid is not None:
-        valid = as_points(valid, "valid", dim=flow.dim).to(device)
+        valid = as_points(valid, "valid", dim=flow.dim).to(device, module_dtype(flow))
         _check_levels(valid, levels, "valid")
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)  # ActNorm needs 2
     if keep_best and valid is None:

@@ -31,6 +31,7 @@ from ._checks import (
     check_positive_int,
     make_generator,
     module_device,
+    module_dtype,
 )
 from ._deprecation import renamed_attribute, renamed_keywords
 from .config import device as default_device
@@ -142,7 +143,8 @@ def train_moment_matching(
     if not isinstance(generator, MLPGenerator):
         raise TypeError(f"generator must be an MLPGenerator, got {type(generator).__name__}")
     device = module_device(generator)
-    data = as_points(data, "data", dim=generator.dim, min_points=2).to(device)
+    data = as_points(data, "data", dim=generator.dim, min_points=2)
+    data = data.to(device, module_dtype(generator))
     n_steps, batch_size = (
         check_positive_int(n_steps, "n_steps"),
         check_positive_int(batch_size, "batch_size", minimum=2),
@@ -352,8 +354,9 @@ def fit_discriminator(
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
     device = module_device(discriminator)
-    real = as_points(real, "real", min_points=2).to(device)
-    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2).to(device)
+    dtype = module_dtype(discriminator)
+    real = as_points(real, "real", min_points=2).to(device, dtype)
+    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2).to(device, dtype)
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
     lr = check_positive_float(lr, "lr")

@@ -31,6 +31,7 @@ from ._checks import (
     check_positive_float,
     check_positive_int,
     make_generator,
+    module_dtype,
 )
 from ._deprecation import renamed_keywords
 from .config import device as default_device
@@ -540,6 +541,7 @@ def neural_distance(
     critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
     if not isinstance(critic, LipschitzCritic):
         raise TypeError(f"critic must be a LipschitzCritic, got {type(critic).__name__}")
+    x, y = (t.to(dtype=module_dtype(critic)) for t in (x, y))  # the critic's dtype
     rng = make_generator(seed)  # one stream: the minibatches and the penalty's interpolates
 
     def objective(bx: torch.Tensor, by: torch.Tensor) -> tuple[torch.Tensor, dict]:

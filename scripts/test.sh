@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
 #   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
-#      files (pytest tests/), the docstrings' examples (doctest);
+#      files (pytest tests/), the docstrings' examples (doctest), the unit tests again in float64;
 #   2. every chapter of _toc.yml executed by nbval, under the quick compute budget;
 #   3. a quick build of the book (every chapter executed again, Sphinx warnings are errors);
 #   4. the tests of the built HTML;
@@ -14,11 +14,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=quick GENCOURSE_PROGRESS=0 PYTHONHASHSEED=0
 start=$SECONDS
 
-echo "== 1/6 style, unit tests, doctests"
+echo "== 1/6 style, unit tests, doctests, unit tests in float64"
 ruff check .
 ruff format --check .
 python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
+# the same unit tests in double precision (tests/conftest.py: --dtype), where a dtype bug shows
+python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py --dtype float64
 
 echo "== 2/6 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)
