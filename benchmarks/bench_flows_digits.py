@@ -54,7 +54,7 @@ FIELDS = [
     "test_bpd",
     "test_bpd_iw100",
 ]
-BUDGET_SECONDS = 45.0
+BUDGET_SECONDS = 70.0
 IW_SAMPLES = 100
 
 _OLD_TRAINING = {
@@ -65,7 +65,7 @@ _OLD_TRAINING = {
     "weight_decay": 1e-4,
 }
 _NEW_TRAINING = {
-    "n_steps": 1300,
+    "n_steps": 1800,
     "eval_every": 100,
     "batch_size": 256,
     "lr": 2e-3,
@@ -77,7 +77,7 @@ _CHOSEN = "dropout + shifts, lr 2e-3"
 CHAPTER = _CHOSEN
 
 
-def _remedy(text: str, train: dict, shifts: str | None = None, **arch) -> dict:
+def _remedy(text: str, train: dict, shifts: str | None = None, **arch: object) -> dict:
     return {"text": text, "arch": {**_REAL_NVP, **arch}, "train": train, "shifts": shifts}
 
 
@@ -89,29 +89,9 @@ REMEDIES: dict[str, dict] = {
         "decay 1e-4 (the chapter before issue 20)",
         _OLD_TRAINING,
     ),
-    "weight decay 1e-3": _remedy(
-        "baseline with weight decay 1e-3", {**_OLD_TRAINING, "weight_decay": 1e-3}
-    ),
-    "dropout 0.2": _remedy(
-        "baseline + dropout 0.2 in the conditioners", _OLD_TRAINING, dropout=0.2
-    ),
-    "shifts": _remedy("baseline + one-pixel shifts (5 × the images)", _OLD_TRAINING, "4"),
-    "lr 2e-3": _remedy("baseline with lr 2e-3 and 1300 steps", _NEW_TRAINING),
-    _CHOSEN: _remedy("dropout 0.2 + shifts, lr 2e-3, 1300 steps", _NEW_TRAINING, "4", dropout=0.2),
+    _CHOSEN: _remedy("dropout 0.2 + shifts, lr 2e-3, 1800 steps", _NEW_TRAINING, "4", dropout=0.2),
     "… without dropout": _remedy(f"{_CHOSEN}, without dropout", _NEW_TRAINING, "4"),
     "… without shifts": _remedy(f"{_CHOSEN}, without shifts", _NEW_TRAINING, dropout=0.2),
-    "… 12 couplings": _remedy(
-        f"{_CHOSEN}, 12 couplings", _NEW_TRAINING, "4", dropout=0.2, n_couplings=12
-    ),
-    "… width 256": _remedy(
-        f"{_CHOSEN}, conditioners of width 256", _NEW_TRAINING, "4", dropout=0.2, hidden=256
-    ),
-    "… MAF instead": {
-        "text": f"{_CHOSEN}, MAF (6 MADE layers of width 122: as many parameters) for Real-NVP",
-        "arch": {"kind": "maf", "n_layers": 6, "hidden": 122, "depth": 2, "dropout": 0.2},
-        "train": _NEW_TRAINING,
-        "shifts": "4",
-    },
 }
 
 

@@ -533,7 +533,7 @@ class MaskedAutoregressive(Bijector):
       sample, d passes to evaluate the density of a given x.
 
     In both, log|det ∇f(z)| = Σ_i u_i (a triangular Jacobian). u is soft-clamped as in
-    :class:`AffineCoupling`. ``passes`` counts the MADE evaluations (for the chapter's measurement);
+    :class:`AffineCoupling`. ``passes`` counts the MADE evaluations (the chapter measures it);
     ``dropout`` is the MADE's (:class:`MADE`).
     """
 

@@ -315,9 +315,9 @@ def test_keep_best_restores_the_best_validation_parameters(moons_flow):
 )
 def test_a_float64_flow_samples_in_float64(make):
     flow = _perturb(make()).double()
-    x = flow.sample(20, generator=torch.Generator().manual_seed(0))
+    x = flow.sample(20, seed=0)
     assert x.dtype == torch.float64
-    x, log_p = flow.sample_with_log_prob(20, generator=torch.Generator().manual_seed(0))
+    x, log_p = flow.sample_with_log_prob(20, seed=0)
     assert x.dtype == log_p.dtype == torch.float64
     assert torch.allclose(log_p, flow.log_prob(x), atol=1e-10)  # float64 precision
 
@@ -385,7 +385,9 @@ def tiny_discrete():
         squeeze.shift.fill_(0.5)
         squeeze.log_scale.fill_(math.log(0.25))
         squeeze.initialized.fill_(True)
-    couplings = _perturb(flows.real_nvp(2, 4, 16, device="cpu"), std=0.4).layers
+    # mild couplings: with std 0.4 some cells get probability ~e^-100, where neither the midpoint
+    # rule nor 2000 draws resolve the peak (the test compared two poor estimates)
+    couplings = _perturb(flows.real_nvp(2, 4, 16, device="cpu"), std=0.1).layers
     flow = flows.Flow([*couplings, squeeze], device="cpu").double().eval()
     levels = 3
     x = torch.cartesian_prod(torch.arange(3.0), torch.arange(3.0)).double()
