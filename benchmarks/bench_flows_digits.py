@@ -1,7 +1,7 @@
 """Benchmark: what it takes for a flow to beat the independent-pixel model on the 8×8 digits.
 
     python benchmarks/bench_flows_digits.py --remedy baseline      # one remedy, 3 seeds
-    python benchmarks/bench_flows_digits.py --all                  # every remedy (about 40 min)
+    python benchmarks/bench_flows_digits.py --all                  # every remedy (about 15 min)
     python benchmarks/bench_flows_digits.py --table                # the table of the saved runs
 
 Protocol (the same for every remedy):
