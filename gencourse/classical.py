@@ -211,11 +211,17 @@ def kde_log_probs(
     .. math:: \log \hat f_h(x_i) = \operatorname{logsumexp}_j\bigl(-\|x_i - \mu_j\|^2 / 2h^2\bigr)
               - \log m - d \log h - \tfrac d2 \log 2\pi.
 
-    The squared distances, the costly part, are computed once (in float64, then rounded to
-    float32) and shared by every bandwidth. Queries are processed in chunks of at most
-    ``chunk_size`` rows and about 2²⁰ distances, small enough for the matrix to stay in the CPU's
-    cache while every bandwidth reads it (1.5 to 3 times faster than 1024-row chunks for
-    m = 30 000 centres on a 2-core CPU).
+    The squared distances are computed once (in float64, then rounded to float32) and shared by
+    every bandwidth. Queries are processed in chunks of at most ``chunk_size`` rows and about 2²⁰
+    distances, small enough for the matrix to stay in the CPU's cache while every bandwidth reads
+    it (1.5 to 3 times faster than 1024-row chunks for m = 30 000 centres on a 2-core CPU).
+
+    Each row is shifted by its smallest squared distance s_i = min_j ‖x_i − μ_j‖², so that the
+    largest term of every sum is e⁰ = 1, and the exponents are clamped at −87 before ``exp``:
+    e^{−87} ≈ 1.6·10⁻³⁸ is float32's smallest normal number, and a term below it changes a sum
+    ≥ 1 by less than m·10⁻³⁸. Without the clamp, the far pairs of a high-dimensional sample
+    produce subnormal numbers, on which a CPU's ``exp`` is several times slower (measured: 0.9 s
+    instead of 2.4 to 6 s for 2000 queries, 30 000 centres, d = 16 and seven bandwidths).
     """
     x = as_points(x, "x")
     centres = as_points(centres, "centres", dim=x.shape[1])
@@ -232,7 +238,13 @@ def kde_log_probs(
     parts = []
     for chunk in x.split(max(1, min(chunk_size, 2**20 // m))):
         sq = torch.cdist(chunk.double(), mu).square_().float()  # (rows, m), shared by every h
-        parts.append(torch.stack([torch.logsumexp(sq * (-0.5 / h**2), dim=1) for h in hs]))
+        nearest = sq.amin(dim=1, keepdim=True)  # s_i
+        sq.sub_(nearest)  # ‖x_i − μ_j‖² − s_i ≥ 0, with a 0 in every row
+        rows = []
+        for h in hs:  # log Σ_j exp(−(‖x_i − μ_j‖² − s_i) / 2h²) − s_i / 2h²
+            terms = sq.mul(-0.5 / h**2).clamp_(min=-87.0).exp_()
+            rows.append(terms.sum(dim=1).log_() - nearest[:, 0] * (0.5 / h**2))
+        parts.append(torch.stack(rows))
     return torch.cat(parts, dim=1) + offsets[:, None]
 
 
