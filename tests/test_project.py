@@ -70,10 +70,50 @@ def test_chapter_follows_the_conventions(path):
     # (jupyter/nbclient#312, seen here): widget cells are shown but not executed by the build or
     # nbval.
     for cell in code:
-        if "widgets.interact" in cell.source:
+        if "widgets.interact" in cell.source or "explore.explore(" in cell.source:
             assert (
                 "skip-execution" in cell.metadata.get("tags", []) and "NBVAL_SKIP" in cell.source
             ), cell.source
+
+
+# The chapters that have their interactive experiment (issue 19); the issue stays open until all
+# nine are listed. Not yet: 1 (its KDE slider predates the convention), 4, 5, 6, 7, 8.
+EXPERIMENTS = (
+    "02_energies_and_transforms",
+    "03_change_of_variables",
+    "09_wasserstein_metric",
+)
+
+
+@pytest.mark.parametrize("stem", EXPERIMENTS)
+def test_chapter_has_an_experiment_and_its_static_sweep(stem):
+    # The convention (gencourse/explore.py, README "Writing a chapter"): the same drawing function
+    # goes to explore.explore (a slider, in a skip-execution / NBVAL_SKIP cell) and to
+    # explore.small_multiples (an executed cell: the book's figure), followed by a hidden assert.
+    path = ROOT / "chapters" / f"{stem}.md"
+    assert path in CHAPTERS, f"{stem} is not in the toc"
+    code = [c for c in jupytext.read(path, fmt="md:myst").cells if c.cell_type == "code"]
+    widget = [c for c in code if "explore.explore(" in c.source]
+    assert len(widget) == 1, "one slider per chapter: a cell calling explore.explore(draw, ...)"
+    tags = widget[0].metadata.get("tags", [])
+    assert "skip-execution" in tags and widget[0].source.startswith("# NBVAL_SKIP"), (
+        "the widget cell is tagged skip-execution and starts with # NBVAL_SKIP"
+    )
+    draw = re.search(r"explore\.explore\(\s*([\w.]+)", widget[0].source).group(1)
+    static = [
+        i
+        for i, c in enumerate(code)
+        if re.search(rf"explore\.small_multiples\(\s*{re.escape(draw)}\b", c.source)
+    ]
+    assert static, f"no executed explore.small_multiples({draw}, ...): the book's static sweep"
+    i = static[0]
+    assert "skip-execution" not in code[i].metadata.get("tags", [])
+    assert "NBVAL_SKIP" not in code[i].source
+    after = code[i + 1] if i + 1 < len(code) else None
+    assert after is not None and "remove-cell" in after.metadata.get("tags", []), (
+        "the static sweep is followed by a hidden (remove-cell) assertion on what it shows"
+    )
+    assert "assert" in after.source
 
 
 def _line_length() -> int:
