@@ -30,8 +30,10 @@ __all__ = [
     "bend_inverse",
     "draw_bend",
     "draw_chains",
+    "draw_mmd_gradient",
     "draw_plan",
     "explore",
+    "mmd_gradients",
     "small_multiples",
 ]
 
@@ -185,4 +187,44 @@ def draw_plan(
     mean, longest = float((plan * distance).sum()), float(distance[used].max())
     ax.set(aspect="equal", xticks=[], yticks=[])
     ax.set_title(f"p = {p}: $W_p$ = {w:.2f}\nmean {mean:.2f}, longest {longest:.2f}", fontsize=9)
+    return ax
+
+
+# Chapter 5: the MMD's bandwidth on the parallel lines ----------------------------------------
+
+
+def mmd_gradients(
+    bandwidth: float, thetas: torch.Tensor, *, segment0: torch.Tensor, z: torch.Tensor
+) -> torch.Tensor:
+    """d MMD²(P_0, P_θ)/dθ by autograd at each θ of ``thetas``, P_θ = Law(θ, z) against the
+    sample ``segment0`` of P_0, RBF kernel of width ``bandwidth`` (unbiased estimator)."""
+    from .losses import mmd2
+
+    out = []
+    for value in thetas.tolist():
+        theta = torch.tensor(value, dtype=z.dtype, requires_grad=True)
+        segment = torch.stack([theta.expand(len(z)), z], dim=1)
+        loss = mmd2(segment, segment0, bandwidth=bandwidth)
+        out.append(torch.autograd.grad(loss, theta)[0])
+    return torch.stack(out)
+
+
+def draw_mmd_gradient(
+    bandwidth: float,
+    ax: Axes | None = None,
+    *,
+    segment0: torch.Tensor,
+    z: torch.Tensor,
+    thetas: torch.Tensor,
+) -> Axes:
+    """The MMD²'s gradient in θ on the parallel lines at kernel width h = ``bandwidth``, with
+    ±h marked; the sliced W1's gradient, ±2/π whatever the distance, for comparison."""
+    ax = ax if ax is not None else plt.gca()
+    grads = mmd_gradients(bandwidth, thetas, segment0=segment0, z=z)
+    ax.plot(thetas, grads, "C1.-", label="d MMD²/dθ")
+    ax.plot(thetas, 2 / math.pi * torch.sign(thetas), "k-", lw=0.8, label="d sliced W1/dθ")
+    for side in (-1, 1):
+        ax.axvline(side * bandwidth, color="C1", linestyle=":", lw=0.8)
+    ax.set(xlabel="θ", title=f"kernel width h = {bandwidth:g}")
+    ax.legend(fontsize=7, loc="lower right")
     return ax

@@ -78,3 +78,16 @@ def test_drawing_functions_draw():
     with pytest.raises(ValueError, match="precomputed"):
         explore.draw_chains(0.3, ax=axes[2], runs=runs, log_density=ring.log_prob, bounds=window)
     plt.close(fig)
+
+
+def test_mmd_gradients_peak_at_the_kernel_width():
+    # closed form on the parallel lines: dMMD²/dθ = 2 c_h θ e^{−θ²/2h²} / h², largest at |θ| = h
+    g = torch.Generator().manual_seed(0)
+    n = 400
+    segment0 = torch.stack([torch.zeros(n), torch.rand(n, generator=g)], 1).double()
+    z = torch.rand(n, generator=g).double()
+    thetas = torch.linspace(0.1, 1.5, 15, dtype=torch.float64)
+    grads = explore.mmd_gradients(0.5, thetas, segment0=segment0, z=z)
+    shape = thetas * torch.exp(-(thetas**2) / (2 * 0.5**2))
+    assert float(thetas[grads.argmax()]) == pytest.approx(0.5)
+    assert torch.allclose(grads / grads.max(), shape / shape.max(), atol=0.05)
