@@ -30,6 +30,7 @@ __all__ = [
     "bend_inverse",
     "draw_bend",
     "draw_chains",
+    "draw_kde",
     "draw_mmd_gradient",
     "draw_plan",
     "explore",
@@ -227,4 +228,29 @@ def draw_mmd_gradient(
         ax.axvline(side * bandwidth, color="C1", linestyle=":", lw=0.8)
     ax.set(xlabel="θ", title=f"kernel width h = {bandwidth:g}")
     ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+# Chapter 1: the KDE's bandwidth --------------------------------------------------------------
+
+
+def draw_kde(
+    log10_h: float,
+    ax: Axes | None = None,
+    *,
+    x: torch.Tensor,
+    x_test: torch.Tensor,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    resolution: int = 120,
+) -> Axes:
+    """The KDE of the sample ``x`` with bandwidth h = 10^``log10_h``, drawn on ``bounds``; the
+    title gives its held-out mean log-likelihood on ``x_test``."""
+    from .classical import KDE
+    from .plot import density_heatmap
+
+    h = 10**log10_h
+    kde = KDE(h).fit(x)
+    ax = density_heatmap(kde.log_prob, bounds, resolution=resolution, ax=ax)
+    heldout = float(kde.log_prob(x_test).mean())
+    ax.set_title(f"h = {h:.3f}: held-out log-lik. {heldout:.2f}", fontsize=9)
     return ax

@@ -11,7 +11,7 @@ from scipy import optimize, stats
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from gencourse import data, explore  # noqa: E402
+from gencourse import classical, data, explore  # noqa: E402
 
 
 def test_small_multiples_draws_one_panel_per_value():
@@ -78,6 +78,16 @@ def test_drawing_functions_draw():
     with pytest.raises(ValueError, match="precomputed"):
         explore.draw_chains(0.3, ax=axes[2], runs=runs, log_density=ring.log_prob, bounds=window)
     plt.close(fig)
+
+
+def test_draw_kde_reports_the_held_out_log_likelihood():
+    g = torch.Generator().manual_seed(0)
+    x, x_test = torch.randn(200, 2, generator=g), torch.randn(100, 2, generator=g)
+    window = ((-3.0, 3.0), (-3.0, 3.0))
+    ax = explore.draw_kde(0.0, x=x, x_test=x_test, bounds=window, resolution=20)
+    heldout = float(classical.KDE(1.0).fit(x).log_prob(x_test).mean())
+    assert ax.get_title() == f"h = 1.000: held-out log-lik. {heldout:.2f}"
+    plt.close("all")
 
 
 def test_mmd_gradients_peak_at_the_kernel_width():
