@@ -117,8 +117,14 @@ def draw_bend(
     grid = torch.linspace(-window, window, 600, dtype=torch.float64)
     w = bend_inverse(grid, a, scale)
     q = torch.exp(-(w**2) / 2) / math.sqrt(2 * math.pi)
-    ax.hist(x.numpy(), bins=130, range=(-window, window), density=True, color="0.8",
-            label="histogram of G(z)")  # fmt: skip
+    ax.hist(
+        x.numpy(),
+        bins=130,
+        range=(-window, window),
+        density=True,
+        color="0.8",
+        label="histogram of G(z)",
+    )
     ax.plot(grid, q / (1 + a / torch.cosh(w / scale) ** 2), "C3", label="formula")
     ax.plot(grid, torch.exp(-(grid**2) / 2) / math.sqrt(2 * math.pi), "k--", lw=0.8, label="Q")
     ax.set(xlabel="x", ylim=(0, 1.0), title=f"a = {a:g}: $P(0) = \\varphi(0)/{1 + a:g}$")
@@ -181,8 +187,9 @@ def draw_plan(
     distance = torch.cdist(x, y)
     used = plan > 1e-12
     for i, j in zip(*torch.nonzero(used, as_tuple=True)):
-        ax.plot([x[i, 0], y[j, 0]], [x[i, 1], y[j, 1]], color="0.45",
-                lw=0.5 + 8 * float(plan[i, j]))  # fmt: skip
+        ax.plot(
+            [x[i, 0], y[j, 0]], [x[i, 1], y[j, 1]], color="0.45", lw=0.5 + 8 * float(plan[i, j])
+        )
     ax.scatter(*x.T, c="C0", s=20, zorder=3)
     ax.scatter(*y.T, c="C3", s=20, zorder=3)
     mean, longest = float((plan * distance).sum()), float(distance[used].max())
