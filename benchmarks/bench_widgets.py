@@ -34,7 +34,10 @@ import numpy as _np
 def _timed_explore(draw, slider, *, figsize=(5.0, 3.8), **data):
     values = list(getattr(slider, "_options_values", ()) or ())
     if not values:
-        values = [type(slider.value)(v) for v in _np.linspace(slider.min, slider.max, 5)]
+        values = _np.linspace(slider.min, slider.max, 5)
+        if hasattr(slider, "base"):  # FloatLogSlider: min and max are exponents
+            values = slider.base**values
+        values = [type(slider.value)(v) for v in values]
     values = [values[i] for i in _np.linspace(0, len(values) - 1, min(5, len(values))).astype(int)]
     seconds = []
     for value in values:
