@@ -17,7 +17,7 @@ Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -50,6 +50,7 @@ __all__ = [
     "generator_loss",
     "toy_models",
     "train_gan",
+    "train_gans",
     "train_moment_matching",
 ]
 
@@ -252,30 +253,33 @@ class ConvDiscriminator(nn.Module):
 def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> torch.Tensor:
     r"""The discriminator's (critic's) loss, to be *minimised* over w.
 
-    ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``.
+    ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``
+    (or ``(S, n)`` for S models trained together: the means run over the last dimension and the
+    result has shape ``(S,)``).
     ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z)))) = E softplus(−f(x)) + E softplus(f(G(z)));
     at the optimal discriminator its value is log 4 − 2 JS(ρ*, P_θ).
     ``kind="wasserstein"``: E f(G(z)) − E f(x).
     """
     if kind == "gan":
-        return F.softplus(-real).mean() + F.softplus(fake).mean()
+        return F.softplus(-real).mean(-1) + F.softplus(fake).mean(-1)
     if kind == "wasserstein":
-        return fake.mean() - real.mean()
+        return fake.mean(-1) - real.mean(-1)
     raise ValueError(f"kind must be 'gan' or 'wasserstein', got {kind!r}")
 
 
 def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
-    r"""The generator's loss, to be *minimised* over θ, from f_w(G_θ(z)) of shape ``(n,)``.
+    r"""The generator's loss, to be *minimised* over θ, from f_w(G_θ(z)) of shape ``(n,)``
+    (or ``(S, n)``: one loss per model, the mean over the last dimension).
 
     ``"saturating"``: E log(1 − D(G(z))) = −E softplus(f) (the minimax game itself);
     ``"non-saturating"``: −E log D(G(z)) = E softplus(−f); ``"wasserstein"``: −E f(G(z)).
     """
     if kind == "saturating":
-        return -F.softplus(fake).mean()
+        return -F.softplus(fake).mean(-1)
     if kind == "non-saturating":
-        return F.softplus(-fake).mean()
+        return F.softplus(-fake).mean(-1)
     if kind == "wasserstein":
-        return -fake.mean()
+        return -fake.mean(-1)
     raise ValueError(f"kind must be 'saturating', 'non-saturating' or 'wasserstein', got {kind!r}")
 
 
@@ -563,3 +567,311 @@ def train_gan(
     history.seconds = time.perf_counter() - start
     generator.eval()
     return history
+
+
+# ----------------------------------------------------------------------------------------------
+# Many small GANs of one architecture, trained together
+# ----------------------------------------------------------------------------------------------
+
+_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.SiLU, nn.GELU, nn.Softplus)
+
+
+class _StackedMLP:
+    r"""S MLPs of one architecture (``nn.Sequential`` of ``nn.Linear`` layers, spectrally
+    normalised or not, and element-wise activations) evaluated as one network on ``(S, n, d)``:
+    each linear layer becomes one batched product x W_sᵀ + b_s (``torch.baddbmm``).
+
+    The parameters stay the modules' own leaves: :meth:`weights` stacks them, differentiably, so
+    each module receives the gradient of its own loss and its own optimiser state. A spectrally
+    normalised layer repeats ``torch.nn.utils.parametrizations.spectral_norm`` in training mode:
+    one power iteration per forward pass, then W / (uᵀ W v); :meth:`write_back` stores u and v in
+    the modules at the end.
+    """
+
+    def __init__(self, nets: list[nn.Module], name: str) -> None:
+        self.nets = nets
+        self.plan: list[tuple[str, int]] = []
+        self.u: dict[int, torch.Tensor] = {}
+        self.v: dict[int, torch.Tensor] = {}
+        shapes = [[tuple(p.shape) for p in net.parameters()] for net in nets]
+        if any(s != shapes[0] for s in shapes):
+            raise ValueError(f"the {name} must all have the same architecture (parameter shapes)")
+        for i, layer in enumerate(nets[0]):
+            if isinstance(layer, nn.Linear):
+                spectral = nn.utils.parametrize.is_parametrized(layer, "weight")
+                if spectral:
+                    if type(layer.parametrizations.weight[0]).__name__ != "_SpectralNorm":
+                        raise TypeError(
+                            f"{name}: only spectral_norm parametrizations are supported"
+                        )
+                    norms = [net[i].parametrizations.weight[0] for net in nets]
+                    self.u[i] = torch.stack([norm._u for norm in norms])
+                    self.v[i] = torch.stack([norm._v for norm in norms])
+                    self.eps = norms[0].eps
+                self.plan.append(("spectral" if spectral else "linear", i))
+            elif isinstance(layer, _ELEMENTWISE):
+                self.plan.append(("act", i))
+            else:
+                raise TypeError(
+                    f"{name}: layer {i} is a {type(layer).__name__}; only Linear layers and "
+                    "element-wise activations can be trained together"
+                )
+
+    def weights(self) -> dict[int, tuple[torch.Tensor, torch.Tensor | None]]:
+        """The S models' weights and biases per linear layer, ``(S, out, in)`` and ``(S, out)``."""
+        stacked = {}
+        for kind, i in self.plan:
+            if kind == "act":
+                continue
+            layers = [net[i] for net in self.nets]
+            if kind == "spectral":
+                weight = torch.stack([layer.parametrizations.weight.original for layer in layers])
+            else:
+                weight = torch.stack([layer.weight for layer in layers])
+            bias = (
+                None if layers[0].bias is None else torch.stack([layer.bias for layer in layers])
+            )
+            stacked[i] = (weight, bias)
+        return stacked
+
+    def __call__(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
+        for kind, i in self.plan:
+            if kind == "act":
+                x = self.nets[0][i](x)
+                continue
+            weight, bias = weights[i]
+            if kind == "spectral":
+                with torch.no_grad():  # one power iteration, as the parametrization does
+                    w = weight.detach()
+                    self.u[i] = F.normalize(
+                        torch.bmm(w, self.v[i].unsqueeze(2)).squeeze(2), dim=1, eps=self.eps
+                    )
+                    self.v[i] = F.normalize(
+                        torch.bmm(w.transpose(1, 2), self.u[i].unsqueeze(2)).squeeze(2),
+                        dim=1,
+                        eps=self.eps,
+                    )
+                sigma = torch.einsum("so,soi,si->s", self.u[i], weight, self.v[i])
+                weight = weight / sigma[:, None, None]
+            if bias is None:
+                x = torch.bmm(x, weight.transpose(1, 2))
+            else:
+                x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+        return x
+
+    def write_back(self) -> None:
+        with torch.no_grad():
+            for i in self.u:
+                for s, net in enumerate(self.nets):
+                    norm = net[i].parametrizations.weight[0]
+                    norm._u.copy_(self.u[i][s])
+                    norm._v.copy_(self.v[i][s])
+
+
+def _per_model(value, name: str, n_models: int, default):
+    """``value`` (a number, a sequence of one number per model, or None for ``default``) as a
+    list of ``n_models`` positive floats (or Nones)."""
+    if value is None:
+        return [default] * n_models
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_models:
+            raise ValueError(
+                f"{name} must hold one value per model ({n_models}), got {len(value)}"
+            )
+        return [check_positive_float(v, name) for v in value]
+    return [check_positive_float(value, name)] * n_models
+
+
+def train_gans(
+    generators: Sequence[MLPGenerator],
+    discriminators: Sequence[MLPDiscriminator],
+    data: torch.Tensor | Sequence[torch.Tensor],
+    *,
+    seeds: Sequence[int],
+    recipe: str = "wgan-gp",
+    n_steps: int = 2000,
+    batch_size: int = 256,
+    n_critic: int | None = None,
+    lr: float | Sequence[float] | None = None,
+    lr_generator: float | Sequence[float] | None = None,
+    clip: float | Sequence[float] | None = None,
+    gp_weight: float | None = None,
+    lr_decay: bool = False,
+    eval_every: int = 0,
+    evaluate: Callable | Sequence[Callable] | None = None,
+    n_eval: int = 2500,
+    n_snapshot: int = 0,
+    progress: bool = True,
+) -> list[GANHistory]:
+    r""":func:`train_gan` for S independent pairs (G_s, f_s) of one MLP architecture, at once.
+
+    Model s is trained as ``train_gan(generators[s], discriminators[s], data[s], seed=seeds[s],
+    lr=lr[s], lr_generator=lr_generator[s], clip=clip[s], ...)`` would train it (the same
+    minibatches, latent draws and updates, up to floating-point rounding), but every layer of
+    the S networks runs as one batched matrix product: on a GPU, small networks trained one
+    after another leave the device idle, and on a CPU the per-operation overhead is paid once
+    instead of S times. ``data``, ``lr``, ``lr_generator``, ``clip`` and ``evaluate`` take one
+    value for all models or a sequence of one per model; the other arguments are shared. Each
+    model keeps its own optimiser state (one parameter group per model). Returns one
+    :class:`GANHistory` per model; its ``seconds`` is the batch's wall time divided by S.
+    """
+    if recipe not in RECIPES:
+        raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
+    config = RECIPES[recipe]
+    gens, discs = list(generators), list(discriminators)
+    if not gens or len(gens) != len(discs):
+        raise ValueError(
+            f"generators and discriminators must be non-empty and of equal length, got "
+            f"{len(gens)} and {len(discs)}"
+        )
+    if not all(isinstance(g, MLPGenerator) for g in gens):
+        raise TypeError("generators must all be MLPGenerator (use train_gan for other models)")
+    if not all(isinstance(d, MLPDiscriminator) for d in discs):
+        raise TypeError("discriminators must all be MLPDiscriminator (use train_gan otherwise)")
+    if config.spectral_norm and not all(d.spectral_norm for d in discs):
+        raise ValueError(f"recipe {recipe!r} needs discriminators built with spectral_norm=True")
+    n_models = len(gens)
+    device = module_device(gens[0])
+    if any(module_device(m) != device for m in gens + discs):
+        raise ValueError(f"every generator and discriminator must be on {device}")
+    seeds = list(seeds)
+    if len(seeds) != n_models:
+        raise ValueError(f"seeds must hold one seed per model ({n_models}), got {len(seeds)}")
+    rngs = [make_generator(seed) for seed in seeds]
+    if isinstance(data, torch.Tensor):
+        data = [data] * n_models
+    if len(data) != n_models:
+        raise ValueError(f"data must be one tensor or one per model ({n_models}), got {len(data)}")
+    dim = gens[0].dim
+    datas = [as_points(x, "data", dim=dim, min_points=2).to(device) for x in data]
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
+    n_critic = config.n_critic if n_critic is None else check_positive_int(n_critic, "n_critic")
+    lr_d = _per_model(lr, "lr", n_models, config.lr)
+    lr_g = lr_d if lr_generator is None else _per_model(lr_generator, "lr_generator", n_models, 0)
+    clips = _per_model(clip, "clip", n_models, config.clip)
+    gp_weight = (
+        config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
+    )
+    eval_every = check_positive_int(eval_every, "eval_every", minimum=0)
+    evaluates = list(evaluate) if isinstance(evaluate, (list, tuple)) else [evaluate] * n_models
+    if len(evaluates) != n_models or not all(e is None or callable(e) for e in evaluates):
+        raise TypeError("evaluate must be a callable or a sequence of one callable per model")
+    n_eval = check_positive_int(n_eval, "n_eval")
+    n_snapshot = check_positive_int(n_snapshot, "n_snapshot", minimum=0)
+
+    G = _StackedMLP([g.net for g in gens], "generators")
+    D = _StackedMLP([d.net for d in discs], "discriminators")
+    groups_d = [{"params": list(d.parameters()), "lr": lr} for d, lr in zip(discs, lr_d)]
+    groups_g = [{"params": list(g.parameters()), "lr": lr} for g, lr in zip(gens, lr_g)]
+    opt_d = _optimizer(config.optimizer, groups_d, lr_d[0], config.betas)
+    opt_g = _optimizer(config.optimizer, groups_g, lr_g[0], config.betas)
+    schedules = []
+    if lr_decay:
+        schedules = [
+            torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - k / n_steps) for o in (opt_d, opt_g)
+        ]
+    histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
+    recording = any(e is not None for e in evaluates) or n_snapshot > 0
+
+    def record(step: int) -> None:
+        for g, history, rng, evaluate_ in zip(gens, histories, rngs, evaluates):
+            g.eval()
+            with torch.no_grad():
+                if evaluate_ is not None:
+                    for name, value in evaluate_(g.sample(n_eval, rng)).items():
+                        history.metrics.setdefault(name, []).append(float(value))
+                if n_snapshot:
+                    history.snapshots[step] = g.sample(n_snapshot, rng).cpu()
+            g.train()
+            history.eval_steps.append(step)
+
+    def batch() -> torch.Tensor:  # (S, B, d): model s draws from its own data and generator
+        return torch.stack(
+            [
+                x[torch.randint(0, x.shape[0], (batch_size,), generator=rng).to(device)]
+                for x, rng in zip(datas, rngs)
+            ]
+        )
+
+    def latent() -> torch.Tensor:  # (S, B, D), z ~ Q
+        shape = (batch_size, gens[0].latent_dim)
+        return torch.stack([torch.randn(shape, generator=rng) for rng in rngs]).to(device)
+
+    def penalty(weights, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        # losses.gradient_penalty for each model: t ~ U[0, 1] per pair, from the model's generator
+        t = torch.stack([torch.rand(batch_size, 1, generator=rng) for rng in rngs])
+        t = t.to(device, real.dtype)
+        x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x_hat, weights).sum(), x_hat, create_graph=True)
+        return (grad.norm(dim=-1) - 1).square().mean(-1)
+
+    def check(loss: torch.Tensor, who: str, step: int) -> None:
+        bad = (~torch.isfinite(loss)).nonzero()
+        if len(bad):
+            raise RuntimeError(
+                f"non-finite {who} loss at step {step} (model {int(bad[0])}): "
+                "lower the learning rate"
+            )
+
+    start = time.perf_counter()
+    for module in gens + discs:
+        module.train()
+    if recording:
+        record(0)
+    bar = progress_bar(range(1, n_steps + 1), desc=f"train {n_models}× {recipe}", enabled=progress)
+    for step in bar:
+        with torch.no_grad():
+            weights_g = G.weights()  # θ is fixed during the critic steps
+        # 1. update the discriminators (critics): m steps on each w_s
+        for _ in range(n_critic):
+            real = batch()
+            with torch.no_grad():
+                fake = G(latent(), weights_g)
+            weights_d = D.weights()
+            f_real, f_fake = D(real, weights_d).squeeze(-1), D(fake, weights_d).squeeze(-1)
+            d_loss = discriminator_loss(f_real, f_fake, config.discriminator_loss)
+            total = d_loss
+            if gp_weight is not None:
+                total = total + gp_weight * penalty(weights_d, real, fake)
+            check(total, "discriminator", step)
+            opt_d.zero_grad()
+            total.sum().backward()  # model s's parameters get the gradient of its own loss
+            opt_d.step()
+            if clips[0] is not None:
+                with torch.no_grad():
+                    for d, delta in zip(discs, clips):
+                        for parameter in d.parameters():
+                            parameter.clamp_(-delta, delta)
+        # 2. update the generators: one step on each θ_s
+        weights_d = D.weights()
+        fake = G(latent(), G.weights())
+        g_loss = generator_loss(D(fake, weights_d).squeeze(-1), config.generator_loss)
+        check(g_loss, "generator", step)
+        opt_g.zero_grad()
+        g_loss.sum().backward()
+        opt_g.step()
+        for history, group in zip(histories, opt_g.param_groups):
+            history.lr.append(group["lr"])
+        for schedule in schedules:
+            schedule.step()
+        gap = f_real.mean(-1) - f_fake.mean(-1)
+        values = torch.stack([d_loss, g_loss, gap]).detach().cpu().tolist()
+        for s, history in enumerate(histories):
+            history.d_loss.append(values[0][s])
+            history.g_loss.append(values[1][s])
+            history.gap.append(values[2][s])
+        if eval_every and step % eval_every == 0 and step != n_steps and recording:
+            record(step)
+        if step % 100 == 0:
+            bar.set_postfix(
+                d=f"{sum(values[0]) / n_models:.3f}", g=f"{sum(values[1]) / n_models:.3f}"
+            )
+    if recording:
+        record(n_steps)
+    D.write_back()
+    seconds = (time.perf_counter() - start) / n_models
+    for module, history in zip(gens, histories):
+        module.eval()
+        history.seconds = seconds
+    return histories
