@@ -376,15 +376,22 @@ TOY_SETTINGS: dict[str, dict[str, float | bool]] = {
 
 
 def toy_models(
-    recipe: str, dim: int = 2, *, latent_dim: int = 2, device: torch.device | str | None = None
+    recipe: str,
+    dim: int = 2,
+    *,
+    latent_dim: int = 2,
+    hidden_generator: int = 256,
+    hidden_critic: int = 128,
+    device: torch.device | str | None = None,
 ) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """The generator G_θ (3 hidden layers of 256) and discriminator f_w (3 hidden layers of 128,
-    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with :data:`TOY_SETTINGS`."""
+    """The generator G_θ (3 hidden layers of ``hidden_generator``) and discriminator f_w (3 hidden
+    layers of ``hidden_critic``, spectrally normalised when ``recipe`` needs it) used on the 2D
+    benchmarks with :data:`TOY_SETTINGS`."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
-    generator = MLPGenerator(latent_dim, dim, hidden=256, depth=3, device=device)
+    generator = MLPGenerator(latent_dim, dim, hidden=hidden_generator, depth=3, device=device)
     discriminator = MLPDiscriminator(
-        dim, hidden=128, depth=3, spectral_norm=RECIPES[recipe].spectral_norm, device=device
+        dim, hidden_critic, 3, spectral_norm=RECIPES[recipe].spectral_norm, device=device
     )
     return generator, discriminator
 
@@ -578,37 +585,43 @@ _ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.SiLU, nn.
 
 class _StackedMLP:
     r"""S MLPs of one architecture (``nn.Sequential`` of ``nn.Linear`` layers, spectrally
-    normalised or not, and element-wise activations) evaluated as one network on ``(S, n, d)``:
-    each linear layer becomes one batched product x W_sᵀ + b_s (``torch.baddbmm``).
+    normalised or not, and element-wise activations) as one network on inputs ``(S, n, d)``:
+    each linear layer holds its S weight matrices in one tensor ``(S, out, in)`` and runs as one
+    batched product x W_sᵀ + b_s (``torch.baddbmm``); model s only ever touches slice s.
 
-    The parameters stay the modules' own leaves: :meth:`weights` stacks them, differentiably, so
-    each module receives the gradient of its own loss and its own optimiser state. A spectrally
-    normalised layer repeats ``torch.nn.utils.parametrizations.spectral_norm`` in training mode:
-    one power iteration per forward pass, then W / (uᵀ W v); :meth:`write_back` stores u and v in
-    the modules at the end.
+    The stacked tensors are copies of the modules' parameters, trained in their place and
+    copied back by :meth:`write_back`. A spectrally normalised layer repeats
+    ``torch.nn.utils.parametrizations.spectral_norm`` in training mode: one power iteration per
+    forward pass, then W / (uᵀ W v).
     """
 
     def __init__(self, nets: list[nn.Module], name: str) -> None:
         self.nets = nets
+        shapes = [[tuple(p.shape) for p in net.parameters()] for net in nets]
+        if any(shape != shapes[0] for shape in shapes):
+            raise ValueError(f"the {name} must all have the same architecture (parameter shapes)")
         self.plan: list[tuple[str, int]] = []
+        self.weight: dict[int, torch.Tensor] = {}
+        self.bias: dict[int, torch.Tensor] = {}
         self.u: dict[int, torch.Tensor] = {}
         self.v: dict[int, torch.Tensor] = {}
-        shapes = [[tuple(p.shape) for p in net.parameters()] for net in nets]
-        if any(s != shapes[0] for s in shapes):
-            raise ValueError(f"the {name} must all have the same architecture (parameter shapes)")
         for i, layer in enumerate(nets[0]):
             if isinstance(layer, nn.Linear):
-                spectral = nn.utils.parametrize.is_parametrized(layer, "weight")
-                if spectral:
+                kind = "linear"
+                if nn.utils.parametrize.is_parametrized(layer, "weight"):
                     if type(layer.parametrizations.weight[0]).__name__ != "_SpectralNorm":
                         raise TypeError(
                             f"{name}: only spectral_norm parametrizations are supported"
                         )
+                    kind = "spectral"
                     norms = [net[i].parametrizations.weight[0] for net in nets]
-                    self.u[i] = torch.stack([norm._u for norm in norms])
-                    self.v[i] = torch.stack([norm._v for norm in norms])
+                    self.u[i] = torch.stack([norm._u for norm in norms]).detach().clone()
+                    self.v[i] = torch.stack([norm._v for norm in norms]).detach().clone()
                     self.eps = norms[0].eps
-                self.plan.append(("spectral" if spectral else "linear", i))
+                self.weight[i] = self._stack([self._weight(net[i]) for net in nets])
+                if layer.bias is not None:
+                    self.bias[i] = self._stack([net[i].bias for net in nets])
+                self.plan.append((kind, i))
             elif isinstance(layer, _ELEMENTWISE):
                 self.plan.append(("act", i))
             else:
@@ -617,55 +630,89 @@ class _StackedMLP:
                     "element-wise activations can be trained together"
                 )
 
-    def weights(self) -> dict[int, tuple[torch.Tensor, torch.Tensor | None]]:
-        """The S models' weights and biases per linear layer, ``(S, out, in)`` and ``(S, out)``."""
-        stacked = {}
-        for kind, i in self.plan:
-            if kind == "act":
-                continue
-            layers = [net[i] for net in self.nets]
-            if kind == "spectral":
-                weight = torch.stack([layer.parametrizations.weight.original for layer in layers])
-            else:
-                weight = torch.stack([layer.weight for layer in layers])
-            bias = (
-                None if layers[0].bias is None else torch.stack([layer.bias for layer in layers])
-            )
-            stacked[i] = (weight, bias)
-        return stacked
+    @staticmethod
+    def _weight(layer: nn.Linear) -> torch.Tensor:
+        if nn.utils.parametrize.is_parametrized(layer, "weight"):
+            return layer.parametrizations.weight.original
+        return layer.weight
 
-    def __call__(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
+    @staticmethod
+    def _stack(tensors: list[torch.Tensor]) -> torch.Tensor:
+        return torch.stack([t.detach() for t in tensors]).clone().requires_grad_(True)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return list(self.weight.values()) + list(self.bias.values())
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
         for kind, i in self.plan:
             if kind == "act":
                 x = self.nets[0][i](x)
                 continue
-            weight, bias = weights[i]
+            weight = self.weight[i]
             if kind == "spectral":
                 with torch.no_grad():  # one power iteration, as the parametrization does
                     w = weight.detach()
-                    self.u[i] = F.normalize(
-                        torch.bmm(w, self.v[i].unsqueeze(2)).squeeze(2), dim=1, eps=self.eps
-                    )
-                    self.v[i] = F.normalize(
-                        torch.bmm(w.transpose(1, 2), self.u[i].unsqueeze(2)).squeeze(2),
-                        dim=1,
-                        eps=self.eps,
-                    )
+                    u = torch.bmm(w, self.v[i].unsqueeze(2)).squeeze(2)
+                    self.u[i] = F.normalize(u, dim=1, eps=self.eps)
+                    v = torch.bmm(w.transpose(1, 2), self.u[i].unsqueeze(2)).squeeze(2)
+                    self.v[i] = F.normalize(v, dim=1, eps=self.eps)
                 sigma = torch.einsum("so,soi,si->s", self.u[i], weight, self.v[i])
                 weight = weight / sigma[:, None, None]
-            if bias is None:
-                x = torch.bmm(x, weight.transpose(1, 2))
+            if i in self.bias:
+                x = torch.baddbmm(self.bias[i].unsqueeze(1), x, weight.transpose(1, 2))
             else:
-                x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+                x = torch.bmm(x, weight.transpose(1, 2))
         return x
 
+    @torch.no_grad()
     def write_back(self) -> None:
-        with torch.no_grad():
-            for i in self.u:
-                for s, net in enumerate(self.nets):
+        """Copy the trained parameters (and spectral norm's u, v) into the S modules."""
+        for kind, i in self.plan:
+            if kind == "act":
+                continue
+            for s, net in enumerate(self.nets):
+                self._weight(net[i]).copy_(self.weight[i][s])
+                if i in self.bias:
+                    net[i].bias.copy_(self.bias[i][s])
+                if kind == "spectral":
                     norm = net[i].parametrizations.weight[0]
                     norm._u.copy_(self.u[i][s])
                     norm._v.copy_(self.v[i][s])
+
+
+class _StackedOptimizer:
+    r"""Adam or RMSprop with torch's defaults on stacked parameters ``(S, ...)``, with one
+    learning rate per model: elementwise, so slice s follows exactly the update that
+    ``torch.optim.Adam`` / ``RMSprop`` would give model s alone (up to rounding), in a handful of
+    tensor operations whatever S."""
+
+    def __init__(self, name: str, parameters, lr: torch.Tensor, betas) -> None:
+        if name not in ("adam", "rmsprop"):
+            raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {name!r}")
+        self.name, self.parameters, self.lr, self.betas = name, list(parameters), lr, betas
+        self.state = [[torch.zeros_like(p), torch.zeros_like(p)] for p in self.parameters]
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, factor: float = 1.0) -> None:
+        """One update with learning rates ``factor`` · lr (the schedule's factor)."""
+        self.steps += 1
+        beta1, beta2 = self.betas
+        for p, (first, second) in zip(self.parameters, self.state):
+            lr = (factor * self.lr).reshape(-1, *[1] * (p.ndim - 1))
+            grad = p.grad
+            if self.name == "adam":  # torch.optim.Adam, eps = 1e-8
+                first.lerp_(grad, 1 - beta1)
+                second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = (second.sqrt() / (1 - beta2**self.steps) ** 0.5).add_(1e-8)
+                p.sub_(lr / (1 - beta1**self.steps) * first / denom)
+            else:  # torch.optim.RMSprop, alpha = 0.99, eps = 1e-8
+                second.mul_(0.99).addcmul_(grad, grad, value=0.01)
+                p.sub_(lr * grad / second.sqrt().add_(1e-8))
 
 
 def _per_model(value, name: str, n_models: int, default):
@@ -711,9 +758,11 @@ def train_gans(
     the S networks runs as one batched matrix product: on a GPU, small networks trained one
     after another leave the device idle, and on a CPU the per-operation overhead is paid once
     instead of S times. ``data``, ``lr``, ``lr_generator``, ``clip`` and ``evaluate`` take one
-    value for all models or a sequence of one per model; the other arguments are shared. Each
-    model keeps its own optimiser state (one parameter group per model). Returns one
-    :class:`GANHistory` per model; its ``seconds`` is the batch's wall time divided by S.
+    value for all models or a sequence of one per model; the other arguments are shared. The S
+    models' parameters and optimiser states are stacked (one tensor per layer), so a step costs
+    a fixed number of tensor operations whatever S; the trained parameters are copied back
+    into the modules at the end. Returns one :class:`GANHistory` per model; its ``seconds`` is
+    the batch's wall time divided by S.
     """
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
@@ -755,35 +804,37 @@ def train_gans(
     )
     eval_every = check_positive_int(eval_every, "eval_every", minimum=0)
     evaluates = list(evaluate) if isinstance(evaluate, (list, tuple)) else [evaluate] * n_models
-    if len(evaluates) != n_models or not all(e is None or callable(e) for e in evaluates):
+    if len(evaluates) != n_models or not (
+        all(e is None for e in evaluates) or all(callable(e) for e in evaluates)
+    ):
         raise TypeError("evaluate must be a callable or a sequence of one callable per model")
     n_eval = check_positive_int(n_eval, "n_eval")
     n_snapshot = check_positive_int(n_snapshot, "n_snapshot", minimum=0)
 
     G = _StackedMLP([g.net for g in gens], "generators")
     D = _StackedMLP([d.net for d in discs], "discriminators")
-    groups_d = [{"params": list(d.parameters()), "lr": lr} for d, lr in zip(discs, lr_d)]
-    groups_g = [{"params": list(g.parameters()), "lr": lr} for g, lr in zip(gens, lr_g)]
-    opt_d = _optimizer(config.optimizer, groups_d, lr_d[0], config.betas)
-    opt_g = _optimizer(config.optimizer, groups_g, lr_g[0], config.betas)
-    schedules = []
-    if lr_decay:
-        schedules = [
-            torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - k / n_steps) for o in (opt_d, opt_g)
-        ]
+    as_tensor = lambda values: torch.tensor(values, dtype=torch.float32, device=device)  # noqa: E731
+    opt_d = _StackedOptimizer(config.optimizer, D.parameters(), as_tensor(lr_d), config.betas)
+    opt_g = _StackedOptimizer(config.optimizer, G.parameters(), as_tensor(lr_g), config.betas)
+    clip_bound = None if clips[0] is None else as_tensor(clips)
     histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
-    recording = any(e is not None for e in evaluates) or n_snapshot > 0
+    evaluating = evaluates[0] is not None
+    recording = evaluating or n_snapshot > 0
 
-    def record(step: int) -> None:
-        for g, history, rng, evaluate_ in zip(gens, histories, rngs, evaluates):
-            g.eval()
-            with torch.no_grad():
-                if evaluate_ is not None:
-                    for name, value in evaluate_(g.sample(n_eval, rng)).items():
-                        history.metrics.setdefault(name, []).append(float(value))
-                if n_snapshot:
-                    history.snapshots[step] = g.sample(n_snapshot, rng).cpu()
-            g.train()
+    def latent(n: int) -> torch.Tensor:  # (S, n, D), z ~ Q, model s from its own generator
+        shape = (n, gens[0].latent_dim)
+        return torch.stack([torch.randn(shape, generator=rng) for rng in rngs]).to(device)
+
+    def record(step: int) -> None:  # as train_gan's: evaluate, then snapshot, from each rng
+        with torch.no_grad():
+            samples = G(latent(n_eval)) if evaluating else None
+            snapshots = G(latent(n_snapshot)).cpu() if n_snapshot else None
+        for s, (history, evaluate_) in enumerate(zip(histories, evaluates)):
+            if evaluating:
+                for name, value in evaluate_(samples[s]).items():
+                    history.metrics.setdefault(name, []).append(float(value))
+            if n_snapshot:
+                history.snapshots[step] = snapshots[s]
             history.eval_steps.append(step)
 
     def batch() -> torch.Tensor:  # (S, B, d): model s draws from its own data and generator
@@ -794,16 +845,12 @@ def train_gans(
             ]
         )
 
-    def latent() -> torch.Tensor:  # (S, B, D), z ~ Q
-        shape = (batch_size, gens[0].latent_dim)
-        return torch.stack([torch.randn(shape, generator=rng) for rng in rngs]).to(device)
-
-    def penalty(weights, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    def penalty(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         # losses.gradient_penalty for each model: t ~ U[0, 1] per pair, from the model's generator
         t = torch.stack([torch.rand(batch_size, 1, generator=rng) for rng in rngs])
         t = t.to(device, real.dtype)
         x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(D(x_hat, weights).sum(), x_hat, create_graph=True)
+        (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
         return (grad.norm(dim=-1) - 1).square().mean(-1)
 
     def check(loss: torch.Tensor, who: str, step: int) -> None:
@@ -815,52 +862,43 @@ def train_gans(
             )
 
     start = time.perf_counter()
-    for module in gens + discs:
-        module.train()
     if recording:
         record(0)
     bar = progress_bar(range(1, n_steps + 1), desc=f"train {n_models}× {recipe}", enabled=progress)
     for step in bar:
-        with torch.no_grad():
-            weights_g = G.weights()  # θ is fixed during the critic steps
+        factor = 1 - (step - 1) / n_steps if lr_decay else 1.0  # train_gan's LambdaLR
         # 1. update the discriminators (critics): m steps on each w_s
         for _ in range(n_critic):
             real = batch()
             with torch.no_grad():
-                fake = G(latent(), weights_g)
-            weights_d = D.weights()
-            f_real, f_fake = D(real, weights_d).squeeze(-1), D(fake, weights_d).squeeze(-1)
+                fake = G(latent(batch_size))
+            f_real, f_fake = D(real).squeeze(-1), D(fake).squeeze(-1)
             d_loss = discriminator_loss(f_real, f_fake, config.discriminator_loss)
             total = d_loss
             if gp_weight is not None:
-                total = total + gp_weight * penalty(weights_d, real, fake)
+                total = total + gp_weight * penalty(real, fake)
             check(total, "discriminator", step)
             opt_d.zero_grad()
-            total.sum().backward()  # model s's parameters get the gradient of its own loss
-            opt_d.step()
-            if clips[0] is not None:
+            total.sum().backward()  # slice s of each tensor gets the gradient of model s's loss
+            opt_d.step(factor)
+            if clip_bound is not None:
                 with torch.no_grad():
-                    for d, delta in zip(discs, clips):
-                        for parameter in d.parameters():
-                            parameter.clamp_(-delta, delta)
+                    for parameter in D.parameters():
+                        bound = clip_bound.reshape(-1, *[1] * (parameter.ndim - 1))
+                        parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
         # 2. update the generators: one step on each θ_s
-        weights_d = D.weights()
-        fake = G(latent(), G.weights())
-        g_loss = generator_loss(D(fake, weights_d).squeeze(-1), config.generator_loss)
+        g_loss = generator_loss(D(G(latent(batch_size))).squeeze(-1), config.generator_loss)
         check(g_loss, "generator", step)
         opt_g.zero_grad()
         g_loss.sum().backward()
-        opt_g.step()
-        for history, group in zip(histories, opt_g.param_groups):
-            history.lr.append(group["lr"])
-        for schedule in schedules:
-            schedule.step()
+        opt_g.step(factor)
         gap = f_real.mean(-1) - f_fake.mean(-1)
         values = torch.stack([d_loss, g_loss, gap]).detach().cpu().tolist()
         for s, history in enumerate(histories):
             history.d_loss.append(values[0][s])
             history.g_loss.append(values[1][s])
             history.gap.append(values[2][s])
+            history.lr.append(lr_g[s] * factor)
         if eval_every and step % eval_every == 0 and step != n_steps and recording:
             record(step)
         if step % 100 == 0:
@@ -869,9 +907,11 @@ def train_gans(
             )
     if recording:
         record(n_steps)
+    G.write_back()
     D.write_back()
     seconds = (time.perf_counter() - start) / n_models
-    for module, history in zip(gens, histories):
-        module.eval()
+    for generator, discriminator, history in zip(gens, discs, histories):
+        generator.eval()  # as train_gan leaves them
+        discriminator.train()
         history.seconds = seconds
     return histories

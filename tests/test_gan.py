@@ -420,6 +420,7 @@ def test_training_together_stops_on_a_non_finite_loss_and_names_the_model():
             "same architecture",
         ),
         ({"evaluate": [print]}, TypeError, "one callable per model"),
+        ({"evaluate": [print, None]}, TypeError, "one callable per model"),
     ],
 )
 def test_training_together_rejects_bad_input(change, error, match):
