@@ -85,6 +85,7 @@ def train_recipe(
         lr=[lr for _, lr, _ in runs],
         n_steps=steps,
         batch_size=batch_size,
+        stop_on_nonfinite=False,  # a diverging learning rate is a result, not an error
         progress=False,
         **options,
     )
@@ -95,6 +96,9 @@ def score(generator: gan.MLPGenerator, problem: str, seed: int, sets: dict) -> d
     toy, std = PROBLEMS[problem]
     with torch.no_grad():
         samples = generator.sample(2500, torch.Generator().manual_seed(seed)).cpu()
+    if not bool(torch.isfinite(samples).all()):  # diverged
+        inf = float("inf")
+        return {"modes": 0, "modes10": 0, "hq": 0.0, "kl": inf, "w1": inf, "w1_ratio": inf}
     one = metrics.mode_statistics(samples, toy.centres, std)
     ten = metrics.mode_statistics(samples, toy.centres, std, min_count=10)
     w1 = losses.wasserstein(samples[:1000], sets[problem]["valid"], p=1)

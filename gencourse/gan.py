@@ -748,6 +748,7 @@ def train_gans(
     evaluate: Callable | Sequence[Callable] | None = None,
     n_eval: int = 2500,
     n_snapshot: int = 0,
+    stop_on_nonfinite: bool = True,
     progress: bool = True,
 ) -> list[GANHistory]:
     r""":func:`train_gan` for S independent pairs (G_s, f_s) of one MLP architecture, at once.
@@ -762,7 +763,9 @@ def train_gans(
     models' parameters and optimiser states are stacked (one tensor per layer), so a step costs
     a fixed number of tensor operations whatever S; the trained parameters are copied back
     into the modules at the end. Returns one :class:`GANHistory` per model; its ``seconds`` is
-    the batch's wall time divided by S.
+    the batch's wall time divided by S. A non-finite loss stops training with a message naming
+    the model; with ``stop_on_nonfinite=False`` that model's parameters turn NaN while the
+    others train on unaffected (for sweeps, where a learning rate too large is a result).
     """
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
@@ -854,6 +857,8 @@ def train_gans(
         return (grad.norm(dim=-1) - 1).square().mean(-1)
 
     def check(loss: torch.Tensor, who: str, step: int) -> None:
+        if not stop_on_nonfinite:
+            return
         bad = (~torch.isfinite(loss)).nonzero()
         if len(bad):
             raise RuntimeError(

@@ -397,6 +397,22 @@ def test_training_together_stops_on_a_non_finite_loss_and_names_the_model():
             batch_size=8,
             progress=False,
         )
+    alone = _pairs("ns-gan", [0])[0]
+    reference = gan.train_gan(*alone, torch.ones(64, 2), seed=0, n_steps=3, batch_size=8,
+                              recipe="ns-gan", progress=False)  # fmt: skip
+    histories = gan.train_gans(
+        [g for g, _ in pairs],  # untouched by the failed call: models change only at its end
+        [d for _, d in pairs],
+        torch.ones(64, 2),
+        seeds=[0, 1],
+        recipe="ns-gan",
+        n_steps=3,
+        batch_size=8,
+        stop_on_nonfinite=False,
+        progress=False,
+    )
+    assert all(math.isnan(v) for v in histories[1].d_loss)  # the broken model diverges ...
+    assert histories[0].d_loss == pytest.approx(reference.d_loss, rel=1e-4)  # ... alone
 
 
 @pytest.mark.parametrize(
