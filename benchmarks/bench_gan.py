@@ -118,7 +118,7 @@ def spread(values: list[float], digits: int = 1) -> str:
     return f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f}"
 
 
-def tune(args, sets) -> dict:
+def tune(args: argparse.Namespace, sets: dict) -> dict:
     lrs = [float(v) for v in args.lrs.split(",")] if args.lrs else list(LRS)
     seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [100, 101, 102]
     results = {}
@@ -153,7 +153,7 @@ def tune(args, sets) -> dict:
     return results
 
 
-def report(args, sets) -> dict:
+def report(args: argparse.Namespace, sets: dict) -> dict:
     seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [0, 1, 2]
     results = {}
     for recipe in args.recipes:
@@ -172,8 +172,8 @@ def report(args, sets) -> dict:
                 f"{spread([r['modes10'] for r in own])} (≥ 10), "
                 f"{spread([r['hq'] for r in own])} % HQ, W1 {spread([r['w1'] for r in own], 3)}"
             )
-        results[recipe] = {"seconds": seconds, "runs": [dict(zip(("problem", "lr", "seed"), r)) | s
-                                                         for r, s in zip(runs, scores)]}  # fmt: skip
+        named = [dict(zip(("problem", "lr", "seed"), r)) | s for r, s in zip(runs, scores)]
+        results[recipe] = {"seconds": seconds, "runs": named}
     for problem, (modes, modes_se, hq, hq_se) in PACGAN_GAN.items():
         print(f"PacGAN's GAN  {problem}: {modes} ± {modes_se} modes, {hq} ± {hq_se} % HQ")
     return results
