@@ -42,6 +42,29 @@ def test_threshold_controls_quality():
     assert abs(strict.high_quality - (1 - math.exp(-0.5))) < 0.03  # P(χ²₂ ≤ 1)
 
 
+def test_a_minimum_count_per_mode_puts_captures_out_of_reach_of_noise():
+    grid = data.grid()
+    noise = 10 * torch.rand(2500, 2, generator=torch.Generator().manual_seed(1)) - 5
+    one = metrics.mode_statistics(noise, grid.centres, 0.05)
+    ten = metrics.mode_statistics(noise, grid.centres, 0.05, min_count=10)
+    # Poisson(λ) points per 3σ disc, λ = 2500 · π 0.15² / 100 ≈ 1.77: 25 (1 − e^{−λ}) ≈ 20.7 modes
+    lam = 2500 * math.pi * 0.15**2 / 100
+    assert abs(one.modes_captured - 25 * (1 - math.exp(-lam))) < 4, one
+    assert ten.modes_captured == 0 and ten.counts == one.counts and ten.min_count == 10
+    assert "≥ 10 samples" in str(ten) and "≥" not in str(one)
+
+
+@pytest.mark.parametrize("min_count", [1, 2, 5, 6, 50])
+def test_a_mode_is_captured_with_at_least_min_count_high_quality_samples(min_count):
+    ring = data.ring()
+    wanted = [0, 1, 5, 6, 40, 0, 3, 2]  # high-quality samples put on each mode
+    points = [ring.centres[k] + 0.001 for k, c in enumerate(wanted) for _ in range(c)]
+    points.append(torch.tensor([5.0, 5.0], dtype=torch.float64))  # one far-off sample
+    stats = metrics.mode_statistics(torch.stack(points), ring.centres, 0.01, min_count=min_count)
+    assert stats.counts == tuple(wanted)
+    assert stats.modes_captured == sum(c >= min_count for c in wanted)
+
+
 @pytest.mark.parametrize(
     "args, kwargs, error, match",
     [
@@ -54,6 +77,8 @@ def test_threshold_controls_quality():
             ValueError,
             "threshold",
         ),
+        ((torch.zeros(10, 2), torch.zeros(4, 2), 0.1), {"min_count": 0}, ValueError, "min_count"),
+        ((torch.zeros(10, 2), torch.zeros(4, 2), 0.1), {"min_count": 2.5}, TypeError, "min_count"),
         (
             (torch.zeros(10, 2, dtype=torch.long), torch.zeros(4, 2), 0.1),
             {},
