@@ -10,10 +10,11 @@ rewrites the weights file) and loaded without any download by :func:`digits_clas
 (1437 images). A feature network trained on those same images would be fitted to the generators'
 own training set (the FID would then favour models that copy it), so the classifier trains on
 images no generator sees: half of the held-out split ``data.digits("test")`` (360 images), split
-in two by class (:func:`held_out_digits`): ``"classifier"`` (180 images, about 18 per class) trains it,
-``"evaluation"`` (180) stays unseen by every network and plays the perfect model in the chapters.
-Its accuracy is measured on the 1617 digits it never saw (the generators' split and the evaluation
-half). The ImageNet Inception network is likewise trained on other images than the ones it scores.
+in two by class (:func:`held_out_digits`): ``"classifier"`` (180 images, about 18 per class)
+trains it, ``"evaluation"`` (180) stays unseen by every network and plays the perfect model in
+the chapters. Its accuracy is measured on the 1617 digits it never saw (the generators' split and
+the evaluation half). The ImageNet Inception network is likewise trained on other images than the
+ones it scores.
 
 Inputs are digits with grey levels scaled to [0, 1], shape ``(n, 64)`` or ``(n, 8, 8)``, on the
 data's scale levels / 16, the scale on which every model and the reference are compared. Models
@@ -32,10 +33,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._checks import check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+    module_dtype,
+)
 from .config import device as default_device
-from .config import progress_bar
 from .data import DIGIT_LEVELS, digits
+from .train import fit
 
 __all__ = [
     "WEIGHTS",
@@ -78,7 +85,8 @@ def held_out_digits(
 
 def from_dequantized(y: torch.Tensor, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:
     r"""Digits on the dequantized scale y = (x + u) / levels (:func:`gencourse.data.dequantize`)
-    mapped to the data's scale x / (levels − 1): (levels · y − ½) / (levels − 1), clamped to [0, 1].
+    mapped to the data's scale x / (levels − 1): (levels · y − ½) / (levels − 1), clamped to
+    [0, 1].
 
     The map inverts the dequantization up to its jitter u − ½ ∈ [−½, ½): a level x lands within
     half a level of x / 16, the value the reference digits have.
@@ -90,7 +98,8 @@ def from_dequantized(y: torch.Tensor, *, levels: int = DIGIT_LEVELS) -> torch.Te
 
 
 def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
-    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)`` and return them as ``(n, 1, 8, 8)``."""
+    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)``; return them
+    as ``(n, 1, 8, 8)``."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
     if not images.is_floating_point():
@@ -104,7 +113,8 @@ def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     low, high = float(images.min()), float(images.max())
     if low < -0.05 or high > 1.05:
         raise ValueError(
-            f"{name} must hold grey levels scaled to [0, 1] (divide the digits' 0..16 levels by 16), "
+            f"{name} must hold grey levels scaled to [0, 1] "
+            "(divide the digits' 0..16 levels by 16), "
             f"got values in [{low:.3g}, {high:.3g}]"
         )
     return images.reshape(-1, 1, 8, 8)
@@ -131,7 +141,7 @@ class DigitsClassifier(nn.Module):
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """φ(x), shape ``(n, 64)``."""
-        return self.body(as_digit_batch(images).to(module_device(self)))
+        return self.body(as_digit_batch(images).to(module_device(self), module_dtype(self)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits, shape ``(n, 10)``."""
@@ -224,19 +234,37 @@ def train_digits_classifier(
     unseen_images = torch.cat([u[0] for u in unseen])
     unseen_labels = torch.cat([u[1] for u in unseen])
     model = DigitsClassifier(device="cpu")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses: list[float] = []
-    for _ in progress_bar(range(epochs), desc="digits classifier", enabled=progress):
-        order = torch.randperm(len(labels), generator=rng)
+
+    def augment(x: torch.Tensor) -> torch.Tensor:  # a small affine map, then levels / 16 ± ½ level
+        return jitter(_augment(x, rng), rng)
+
+    def cross_entropy(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(model(x), y)
+
+    n = len(labels)
+    per_epoch = math.ceil(n / batch_size)  # shuffled passes; the last batch of each is smaller
+    history = fit(
+        model,
+        cross_entropy,
+        (images, labels),
+        sampling="epochs",
+        n_steps=epochs * per_epoch,
+        batch_size=batch_size,
+        transform=augment,
+        optimizer="adamw",
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=rng,
+        progress=progress,
+        desc="digits classifier",
+    )
+    sizes = [min(batch_size, n - k * batch_size) for k in range(per_epoch)]
+    losses: list[float] = []  # the mean training loss of each epoch
+    for epoch in range(epochs):
         total = 0.0
-        for idx in torch.split(order, batch_size):
-            x = jitter(_augment(images[idx], rng), rng)
-            loss = nn.functional.cross_entropy(model(x), labels[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(idx)
-        losses.append(total / len(labels))
+        for k, size in enumerate(sizes):
+            total += history.loss[epoch * per_epoch + k] * size
+        losses.append(total / n)
     model.eval()
     report = ClassifierReport(
         accuracy=accuracy(model, unseen_images / (DIGIT_LEVELS - 1), unseen_labels),
@@ -250,7 +278,8 @@ def train_digits_classifier(
 def _load(device: str) -> DigitsClassifier:
     if not WEIGHTS.exists():
         raise FileNotFoundError(
-            f"{WEIGHTS} is missing: reinstall gencourse or run python scripts/train_digits_classifier.py"
+            f"{WEIGHTS} is missing: reinstall gencourse or run "
+            "python scripts/train_digits_classifier.py"
         )
     model = DigitsClassifier(device="cpu")
     model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))

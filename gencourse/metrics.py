@@ -4,7 +4,8 @@ r"""Metrics for evaluating generative models (shared by the GAN and the evaluati
   ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^{1/2}); on the digits classifier's features it is the FID.
 * **Inception score** exp(E_x KL(p(y|x) ‖ p(y))) of a classifier's predictions.
 * **Bias in n**: the FID of n samples overestimates its limit by about b/n; :func:`frechet_curve`
-  and :func:`fid_curve` fit FID(n) = FID_∞ + b/n over several n and extrapolate (Chong & Forsyth 2020).
+  and :func:`fid_curve` fit FID(n) = FID_∞ + b/n over several n and extrapolate
+  (Chong & Forsyth 2020).
 * **Precision and recall** for distributions (Kynkäänniemi et al. 2019): the fraction of generated
   points inside the union of k-nearest-neighbour balls of the real points, and conversely.
 * The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
@@ -61,7 +62,8 @@ class ModeStatistics:
 
     def __str__(self) -> str:
         return (
-            f"{self.modes_captured}/{self.n_modes} modes, {100 * self.high_quality:.1f}% high quality, "
+            f"{self.modes_captured}/{self.n_modes} modes, "
+            f"{100 * self.high_quality:.1f}% high quality, "
             f"KL to uniform {self.kl_to_uniform:.3f}"
         )
 
@@ -75,6 +77,17 @@ def mode_statistics(
     ``centres`` ``(K, d)`` are the mixture's means and ``std`` its (common) standard deviation;
     a sample is high quality when ‖x − c_{k(x)}‖ ≤ ``threshold`` · std for its nearest centre
     c_{k(x)}. Both tensors may be on any device (they are compared on the CPU in float64).
+
+    References:
+        | VEEGAN: Reducing Mode Collapse in GANs (Srivastava et al., 2017)
+        | https://arxiv.org/abs/1705.07761
+
+    Example:
+        >>> from gencourse import data
+        >>> rho = data.ring()
+        >>> stats = mode_statistics(rho.sample(2000, seed=0, device="cpu"), rho.centres, 0.01)
+        >>> stats.modes_captured, stats.high_quality > 0.98
+        (8, True)
     """
     centres = as_points(centres, "centres").detach().cpu().double()
     samples = as_points(samples, "samples", dim=centres.shape[1]).detach().cpu().double()
@@ -115,7 +128,7 @@ def _square_matrix(matrix: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def sqrtm_psd(matrix: torch.Tensor) -> torch.Tensor:
-    r"""Symmetric square root S = V diag(√λ) Vᵀ of a symmetric positive semi-definite matrix ``(d, d)``.
+    r"""Symmetric square root S = V diag(√λ) Vᵀ of a symmetric positive semi-definite ``(d, d)``.
 
     Computed in float64 by :func:`torch.linalg.eigh` of the symmetrised matrix; eigenvalues that
     rounding made slightly negative are set to 0. Returns float64 on the input's device.
@@ -147,11 +160,23 @@ def frechet_distance(
     Σ₁Σ₂ is not symmetric, but it is similar to the PSD matrix A = Σ₁^{1/2} Σ₂ Σ₁^{1/2}, so
     tr (Σ₁Σ₂)^{1/2} = Σ_k √λ_k(A): computed with symmetric eigendecompositions in float64, which is
     stable where a general matrix square root (``scipy.linalg.sqrtm``) can return complex noise.
+
+    References:
+        | GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium
+          (Heusel et al., 2017)
+        | https://arxiv.org/abs/1706.08500
+
+    Example:
+        In 1D, d² = (μ₁ − μ₂)² + (σ₁ − σ₂)²:
+
+        >>> frechet_distance(torch.zeros(1), torch.eye(1), torch.ones(1), 4 * torch.eye(1))
+        2.0
     """
     cov1, cov2 = _square_matrix(cov1, "cov1"), _square_matrix(cov2, "cov2")
     if cov1.shape != cov2.shape:
         raise ValueError(
-            f"cov1 and cov2 must have the same shape, got {tuple(cov1.shape)} and {tuple(cov2.shape)}"
+            "cov1 and cov2 must have the same shape, "
+            f"got {tuple(cov1.shape)} and {tuple(cov2.shape)}"
         )
     d = cov1.shape[0]
     means = []
@@ -208,13 +233,14 @@ def frechet_curve(
     repeats: int = 1,
     seed: int = 0,
 ) -> FrechetCurve:
-    r"""The Fréchet distance between random subsets of ``x`` ``(N, d)`` of each size n in ``sizes``
-    (drawn without replacement) and all of ``reference`` ``(M, d)``, and its extrapolation to n → ∞.
+    r"""The Fréchet distance between random subsets of ``x`` ``(N, d)`` of each size n in
+    ``sizes`` (drawn without replacement) and all of ``reference`` ``(M, d)``, and its
+    extrapolation to n → ∞.
 
     The estimate from n points is biased upwards: tr Σ̂ and the mean term carry O(1/n) noise that
-    the subtracted tr (Σ̂₁Σ₂)^{1/2} does not cancel, so E d²(n) ≈ d²_∞ + b/n. A least-squares line in
-    1/n through the measured points gives d²_∞ at its intercept (Chong & Forsyth 2020, who call it
-    FID_∞). The reference's own finite size adds a bias that is the same for every ``x``.
+    the subtracted tr (Σ̂₁Σ₂)^{1/2} does not cancel, so E d²(n) ≈ d²_∞ + b/n. A least-squares line
+    in 1/n through the measured points gives d²_∞ at its intercept (Chong & Forsyth 2020, who call
+    it FID_∞). The reference's own finite size adds a bias that is the same for every ``x``.
     """
     x = as_points(x, "x", min_points=2)
     reference = as_points(reference, "reference", dim=x.shape[1], min_points=2)
@@ -257,9 +283,10 @@ def inception_score(probabilities: torch.Tensor, *, splits: int = 10) -> tuple[f
     equally; 1 when every prediction is the same. The spread is the sample standard deviation
     (divisor ``splits`` − 1) of the per-split scores, NaN for ``splits=1``.
 
-    Each split estimates p(y) from its own m = n / ``splits`` rows, which biases the score down: for
-    confident predictions log IS loses about (K − 1) / (2m) (the plug-in entropy's bias), 12 % of the
-    score with K = 10 and m = 36. Keep the splits large (Salimans et al. use 10 splits of 5000).
+    Each split estimates p(y) from its own m = n / ``splits`` rows, which biases the score down:
+    for confident predictions log IS loses about (K − 1) / (2m) (the plug-in entropy's bias), 12 %
+    of the score with K = 10 and m = 36. Keep the splits large (Salimans et al. use 10 splits of
+    5000).
     """
     probabilities = as_points(probabilities, "probabilities").detach().double()
     if bool((probabilities < 0).any()) or not torch.allclose(
@@ -313,10 +340,10 @@ def precision_recall(
     r"""Improved precision and recall for distributions (Kynkäänniemi et al. 2019).
 
     The manifold of a set is the union of balls B(φ_i, r_i) with r_i the distance from φ_i to its
-    k-th nearest neighbour in the same set. **Precision**: fraction of ``fake`` ``(m, d)`` inside the
-    manifold of ``real`` ``(n, d)`` (are samples realistic?); **recall**: fraction of ``real`` inside
-    the manifold of ``fake`` (is the data's variety covered?). Both in [0, 1]; computed in float64
-    on the tensors' device, in batches of ``batch_size`` rows.
+    k-th nearest neighbour in the same set. **Precision**: fraction of ``fake`` ``(m, d)`` inside
+    the manifold of ``real`` ``(n, d)`` (are samples realistic?); **recall**: fraction of ``real``
+    inside the manifold of ``fake`` (is the data's variety covered?). Both in [0, 1]; computed in
+    float64 on the tensors' device, in batches of ``batch_size`` rows.
     """
     real, fake = _pair(real, fake, "real", "fake")
     k = check_positive_int(k, "k")
@@ -399,7 +426,8 @@ class DigitsReport:
         spread = "" if self.inception_std != self.inception_std else f" ± {self.inception_std:.2f}"
         return (
             f"n = {self.n}: FID {self.fid:.2f}, IS {self.inception_score:.2f}{spread}, "
-            f"precision {self.precision:.3f}, recall {self.recall:.3f}, {self.classes_covered}/10 classes"
+            f"precision {self.precision:.3f}, recall {self.recall:.3f}, "
+            f"{self.classes_covered}/10 classes"
         )
 
 
@@ -412,13 +440,13 @@ def digits_report(
     confidence: float = 0.9,
     min_share: float = 0.05,
 ) -> DigitsReport:
-    """Every classifier-based metric of ``images`` against ``reference`` (digits in [0, 1]) in one pass:
-    FID, Inception score (one split of all n images by default: smaller splits bias it down),
+    """Every classifier-based metric of ``images`` against ``reference`` (digits in [0, 1]) in one
+    pass: FID, Inception score (one split of all n images by default: smaller splits bias it down),
     precision and recall (k-NN balls in the classifier's feature space) and the digits' analogue of
     modes captured: a sample is *confident* when the classifier gives its class probability
-    ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when it receives
-    at least ``min_share`` of the confident samples (half the uniform share by default, so that the
-    classifier's rare confident mistakes do not count as coverage)."""
+    ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when it
+    receives at least ``min_share`` of the confident samples (half the uniform share by default, so
+    that the classifier's rare confident mistakes do not count as coverage)."""
     from .classifier import digits_classifier
 
     confidence = check_positive_float(confidence, "confidence")

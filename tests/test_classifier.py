@@ -6,7 +6,8 @@ from gencourse import classifier, data, metrics
 
 @pytest.fixture(scope="module")
 def unseen():
-    """Digits the shipped classifier never trained on: the generators' split and the evaluation half."""
+    """Digits the shipped classifier never trained on: the generators' split and the evaluation
+    half."""
     train, train_labels = data.digits("train", device="cpu")
     evaluation, evaluation_labels = classifier.held_out_digits("evaluation", device="cpu")
     return torch.cat([train, evaluation]), torch.cat([train_labels, evaluation_labels])
