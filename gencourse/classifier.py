@@ -196,10 +196,11 @@ def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return nn.functional.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
 
 
-def jitter(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def jitter(images: torch.Tensor, seed: int | torch.Generator | None = None) -> torch.Tensor:
     """Levels ``images`` (0..16) to the data's scale with a uniform jitter of up to half a level:
-    (x + u − ½) / 16 clamped to [0, 1], u ~ U[0, 1) (the classifier's training inputs)."""
-    u = torch.rand(images.shape, generator=generator)
+    (x + u − ½) / 16 clamped to [0, 1], u ~ U[0, 1) (the classifier's training inputs); ``seed``:
+    an int, a :class:`torch.Generator` (its stream continues) or None (torch's global one)."""
+    u = torch.rand(images.shape, generator=make_generator(seed))
     return ((images + u - 0.5) / (DIGIT_LEVELS - 1)).clamp(0, 1)
 
 

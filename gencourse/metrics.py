@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import as_points, check_positive_float, check_positive_int
+from ._checks import as_points, check_positive_float, check_positive_int, make_generator
 from .losses import _pair, sliced_wasserstein, wasserstein
 
 __all__ = [
@@ -231,7 +231,7 @@ def frechet_curve(
     sizes: tuple[int, ...],
     *,
     repeats: int = 1,
-    seed: int = 0,
+    seed: int | torch.Generator | None = 0,
 ) -> FrechetCurve:
     r"""The Fréchet distance between random subsets of ``x`` ``(N, d)`` of each size n in
     ``sizes`` (drawn without replacement) and all of ``reference`` ``(M, d)``, and its
@@ -254,7 +254,7 @@ def frechet_curve(
             f"of x, got {sizes}"
         )
     reference_fit = gaussian_fit(reference)
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)
     values = []
     for n in sizes:
         draws = [torch.randperm(x.shape[0], generator=generator)[:n] for _ in range(repeats)]
@@ -387,7 +387,7 @@ def fid_curve(
     sizes: tuple[int, ...],
     *,
     repeats: int = 1,
-    seed: int = 0,
+    seed: int | torch.Generator | None = 0,
 ) -> FrechetCurve:
     """:func:`frechet_curve` on the shipped digits classifier's features: the FID of random subsets
     of ``images`` of each size in ``sizes`` against all of ``reference``, and FID_∞."""
