@@ -164,6 +164,31 @@ def test_frechet_rejects_bad_inputs():
         metrics.feature_frechet_distance(torch.randn(10, 3), torch.randn(10, 4))
 
 
+def test_frechet_curve_extrapolates_the_bias_in_n_away():
+    # x ~ N(μ, I_8) against a large sample of N(0, I_8): the Fréchet distance is ‖μ‖² = 1, and the
+    # estimate from n points is biased upwards by about b / n
+    g = torch.Generator().manual_seed(0)
+    mu = torch.zeros(8, dtype=torch.float64)
+    mu[0] = 1.0
+    x = torch.randn(4000, 8, generator=g, dtype=torch.float64) + mu
+    reference = torch.randn(100_000, 8, generator=g, dtype=torch.float64)
+    curve = metrics.frechet_curve(x, reference, (50, 100, 200, 400, 800), repeats=16)
+    assert curve.values[0] > 1.3 and curve.values[0] > curve.values[-1] and curve.slope > 0
+    assert abs(curve.limit - 1.0) < 0.25 * (curve.values[0] - 1.0)  # the bias is extrapolated away
+    assert abs(curve.limit - 1.0) < 0.1
+    assert "n → ∞" in str(curve)
+
+
+def test_frechet_curve_rejects_bad_sizes():
+    x = torch.randn(100, 3)
+    with pytest.raises(ValueError, match="at least 2 different sizes"):
+        metrics.frechet_curve(x, x, (50, 50))
+    with pytest.raises(ValueError, match="at most the 100 points"):
+        metrics.frechet_curve(x, x, (50, 200))
+    with pytest.raises(ValueError, match="tuple of at least 2"):
+        metrics.frechet_curve(x, x, 50)
+
+
 # ---------------------------------------------------------------------- Inception score
 
 
@@ -172,6 +197,29 @@ def test_inception_score_of_confident_uniform_predictions_is_k():
         probabilities = torch.eye(10, dtype=torch.float64)[torch.arange(1000) % k]
         mean, std = metrics.inception_score(probabilities, splits=10)
         assert mean == pytest.approx(k, rel=1e-9) and std == pytest.approx(0, abs=1e-9)
+
+
+def test_inception_score_spread_is_the_sample_std_and_nan_for_one_split():
+    g = torch.Generator().manual_seed(0)
+    probabilities = torch.softmax(3 * torch.randn(600, 10, generator=g, dtype=torch.float64), 1)
+    mean, std = metrics.inception_score(probabilities, splits=6)
+    scores = [metrics.inception_score(part, splits=1)[0] for part in probabilities.split(100)]
+    assert mean == pytest.approx(sum(scores) / 6, rel=1e-12)
+    assert std == pytest.approx(float(torch.tensor(scores, dtype=torch.float64).std()), rel=1e-12)
+    assert math.isnan(metrics.inception_score(probabilities, splits=1)[1])
+
+
+def test_inception_score_small_splits_are_biased_down_by_k_minus_1_over_2m():
+    # one-hot predictions over 10 equally likely classes: IS = 10 for the distribution, but a split
+    # of m rows estimates p(y) from m labels, and log IS loses about (K − 1) / (2m)
+    g = torch.Generator().manual_seed(1)
+    labels = torch.randint(0, 10, (36 * 400,), generator=g)
+    probabilities = torch.eye(10, dtype=torch.float64)[labels]
+    scores = [
+        math.log(metrics.inception_score(part, splits=1)[0]) for part in probabilities.split(36)
+    ]
+    assert sum(scores) / len(scores) == pytest.approx(math.log(10) - 9 / 72, abs=0.02)
+    assert metrics.inception_score(probabilities, splits=1)[0] > 9.95  # one split of 14400
 
 
 def test_inception_score_of_constant_predictions_is_one():
