@@ -1,6 +1,6 @@
 """Auto-graded homework with otter-grader.
 
-    python scripts/homework.py assign [NAME ...]   # otter assign every master into homework/dist/NAME/
+    python scripts/homework.py assign [NAME ...]   # otter assign: homework/dist/NAME/
     python scripts/homework.py check  [NAME ...]   # assign, then grade each reference solution
                                                    # (must get full marks) and each blank student
                                                    # notebook (must not pass)
@@ -44,7 +44,8 @@ def masters(names: list[str]) -> list[Path]:
         missing = set(names) - {p.stem for p in found}
         if missing:
             raise SystemExit(
-                f"no homework named {sorted(missing)}; have {[p.stem for p in sorted(HOMEWORK.glob('[0-9][0-9]_*.py'))]}"
+                f"no homework named {sorted(missing)}; "
+                f"have {[p.stem for p in sorted(HOMEWORK.glob('[0-9][0-9]_*.py'))]}"
             )
     return found
 
@@ -97,7 +98,8 @@ def main(argv: list[str]) -> int:
             solution = grade(out, out / "autograder" / f"{master.stem}.ipynb")
             blank = grade(out, out / "student" / f"{master.stem}.ipynb")
             print(
-                f"  reference solution {solution[0]:g}/{solution[1]:g}, blank student notebook {blank[0]:g}/{blank[1]:g}"
+                f"  reference solution {solution[0]:g}/{solution[1]:g}, "
+                f"blank student notebook {blank[0]:g}/{blank[1]:g}"
             )
             if solution[1] == 0 or solution[0] != solution[1]:
                 failures.append(f"{master.stem}: the reference solution does not get full marks")

@@ -63,6 +63,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import jupytext
 import nbformat
@@ -121,7 +122,7 @@ def chapters() -> list[Path]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files: list[str] = []
 
-    def walk(entries):
+    def walk(entries: list[dict]) -> None:
         for entry in entries:
             if "file" in entry:
                 files.append(entry["file"])
@@ -144,7 +145,7 @@ def read_chapter(path: Path) -> nbformat.NotebookNode:
 _CITE_ROLE = re.compile(r"\{cite(?::(?P<kind>\w+))?\}`(?P<keys>[^`]+)`")
 
 
-def _inline_markdown(node) -> str:
+def _inline_markdown(node: Any) -> str:
     """Markdown of the inline content of a docutils node (a title, a citation)."""
     from docutils import nodes
 
@@ -165,7 +166,7 @@ def _inline_markdown(node) -> str:
     return "".join(out)
 
 
-def _read_book(outdir: Path):
+def _read_book(outdir: Path) -> Any:
     """Read the whole book with Sphinx as ``jupyter-book build`` configures it (the same
     _config.yml, _toc.yml and extensions), with the dummy builder and without executing
     anything. Returns the Sphinx application."""
@@ -199,12 +200,12 @@ def _read_book(outdir: Path):
     return app
 
 
-def _top_level_sections(doctree):
+def _top_level_sections(doctree: Any) -> list:
     """Sections in document order, without those nested in other nodes (sphinx-exercise puts
     a section inside each exercise): the ones Sphinx numbers."""
     from docutils import nodes
 
-    def is_top(node):
+    def is_top(node: Any) -> bool:
         parent = node.parent
         while parent is not None:
             if not isinstance(parent, (nodes.section, nodes.document)):
@@ -215,7 +216,7 @@ def _top_level_sections(doctree):
     return [s for s in doctree.findall(nodes.section) if is_top(s)]
 
 
-def _citation_texts(app, keys_and_kinds: set[tuple[str, str]]) -> dict:
+def _citation_texts(app: Any, keys_and_kinds: set[tuple[str, str]]) -> dict:
     """Markdown of each citation role used by the chapters, formatted by sphinxcontrib-bibtex's
     own referencing style (the book's ``bibtex_reference_style``), with parentheses: "(Author,
     Year)"; and the formatted reference entry of each key."""
@@ -514,7 +515,7 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
 
 
 @functools.cache
-def _parser():
+def _parser() -> Any:
     """The MyST parser the book uses (markdown-it with myst-parser's plugins)."""
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
@@ -598,7 +599,7 @@ class _Converter:
     def page_url(self, docname: str, anchor: str = "") -> str:
         return f"{self.base}{docname}.html" + (f"#{anchor}" if anchor else "")
 
-    def _section_of(self, docname: str, anchor: str):
+    def _section_of(self, docname: str, anchor: str) -> dict | None:
         for section in self.index["docs"].get(docname, {}).get("sections", []):
             if anchor in section["ids"]:
                 return section
@@ -747,7 +748,7 @@ class _Converter:
         result = "\n".join(out)
         return re.sub(r"\n{3,}", "\n\n", result).strip("\n")
 
-    def block(self, token, tokens, lines: list[str], nested: bool) -> list[str]:
+    def block(self, token: Any, tokens: list, lines: list[str], nested: bool) -> list[str]:
         kind = token.type
         if kind == "fence" and token.info.startswith("{"):
             m = re.match(r"\{([\w-]+)\}\s*(.*)", token.info)
@@ -782,7 +783,7 @@ class _Converter:
                 raise self.error("a target or heading inside a list or quote")
         return self.inline("\n".join(lines)).split("\n")
 
-    def heading(self, token, title: str, nested: bool) -> str:
+    def heading(self, token: Any, title: str, nested: bool) -> str:
         level = int(token.tag[1])
         if nested:
             raise self.error(f"a heading ({title!r}) inside a directive")
@@ -894,9 +895,9 @@ class _Converter:
 
 def setup_cell() -> nbformat.NotebookNode:
     url, branch = repository()
-    code = f"""# Set-up (Colab): install gencourse from its repository when it is missing. The runtime's
-# torch is pinned to its installed version: pip adds gencourse's other dependencies (POT, ...)
-# but never replaces torch.
+    code = f"""# Set-up (Colab): install gencourse from its repository when it is missing.
+# The runtime's torch is pinned to its installed version: pip adds gencourse's other
+# dependencies (POT, ...) but never replaces torch.
 import importlib.metadata
 import importlib.util
 import subprocess
@@ -911,7 +912,10 @@ if importlib.util.find_spec("gencourse") is None:
 
 import gencourse
 
-print(f"gencourse {{gencourse.__version__}} on {{gencourse.device()}}, {{gencourse.budget()}} budget")"""
+print(
+    f"gencourse {{gencourse.__version__}} on {{gencourse.device()}},",
+    f"{{gencourse.budget()}} budget",
+)"""
     return nbformat.v4.new_code_cell(code)
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   1. unit tests of gencourse and of the project's files (pytest tests/);
+#   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
+#      files (pytest tests/), the docstrings' examples (doctest), the package's unit tests again
+#      in float64;
 #   2. every Colab twin of the instructor set executed by nbval, under the quick compute budget,
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
-#   3. a quick build of the book (every chapter executed again, Sphinx warnings are errors);
+#   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
+#      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
 #   4. the tests of the built HTML, and of the twins' numbers and links against it;
 #   5. the homework: otter assign on every assignment, the autograder on each reference solution
 #      (full marks) and on each blank student notebook (must not pass);
@@ -15,8 +18,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=quick GENCOURSE_PROGRESS=0 PYTHONHASHSEED=0
 start=$SECONDS
 
-echo "== 1/6 unit tests"
+echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
+ruff check .
+ruff format --check .
 python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
+python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
+# the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
+# (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
+# (chapters, twins, workflows, the builds) have no dtype
+package_tests=(tests/test_api.py)
+for module in gencourse/*.py; do
+  name=$(basename "$module" .py)
+  [ -f "tests/test_${name#_}.py" ] && package_tests+=("tests/test_${name#_}.py")
+done
+python -m pytest -q -p no:cacheprovider --dtype float64 "${package_tests[@]}"
 
 echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wheel"
 # The instructor set holds every code cell of the student set (which only lacks the gated
@@ -42,8 +57,9 @@ python scripts/notebooks.py nbval "$work/twins" >/dev/null
   -p no:cacheprovider --rootdir . --nbval-lax --nbval-current-env --nbval-cell-timeout=600 .)
 
 echo "== 3/6 book build, quick budget"
-rm -rf _build/html _build/jupyter_execute _build/.doctrees
-timeout --kill-after=30 1200 jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+# Through the execution cache (scripts/bookcache.py): a rerun executes only the chapters whose code,
+# gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
+timeout --kill-after=30 1200 python scripts/bookcache.py build --budget quick --quiet
 
 echo "== 4/6 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py

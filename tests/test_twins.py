@@ -215,7 +215,7 @@ def test_twin_has_the_visible_code_cells_in_the_book_order(path, edition):
 
 def bound_and_loaded(source):
     """Names a cell binds at top level, and names it reads that it does not bind itself."""
-    source = "\n".join(line for line in source.splitlines() if not line.lstrip()[:1] in "%!")
+    source = "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
     tree = ast.parse(source)
     bound, loaded = set(), set()
     for node in ast.walk(tree):
@@ -337,7 +337,9 @@ def test_start_at_end_before_inlining_follows_sphinx(tmp_path):
 
 
 def fake_index():
-    section = lambda ids, n, t: {"ids": ids, "number": n, "title": t}
+    def section(ids, n, t):
+        return {"ids": ids, "number": n, "title": t}
+
     return {
         "docs": {
             "chapters/07_x": {
