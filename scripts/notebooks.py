@@ -321,6 +321,12 @@ def _compute_book_index() -> dict:
         labels = {}
         for label, (docname, labelid, sectname) in env.domaindata["std"]["labels"].items():
             labels[label] = {"docname": docname, "anchor": labelid, "title": sectname}
+            # a numbered figure, table or code block (a myst-nb figure cell's `name` included):
+            # its number as the book shows it, for {numref} and the caption of the twin
+            for figtype, numbers in env.toc_fignumbers.get(docname, {}).items():
+                if figtype not in ("exercise", "section") and labelid in numbers:
+                    labels[label]["figtype"] = figtype
+                    labels[label]["number"] = ".".join(map(str, numbers[labelid]))
         for docname, doc in docs.items():
             for ex in doc["exercises"]:
                 if ex["label"]:
@@ -632,7 +638,10 @@ class _Converter:
         number = section["number"] if section else None
         title = self.inline(section["title"] if section else target["title"])
         if kind == "numref":
-            if "exercise" in target:
+            if "figtype" in target:
+                number = target["number"]
+                fmt = self.index["numfig_format"].get(target["figtype"], "%s")
+            elif "exercise" in target:
                 number = target["exercise"].split()[-1]
                 fmt = self.index["numfig_format"]["exercise"]
             else:
@@ -651,6 +660,19 @@ class _Converter:
             word = "Chapter" if top else "Section"
             return f"[{word} {number}, {emphasized}]({url})"
         return f"[{title}]({url})"
+
+    def figure_caption(self, cell: nbformat.NotebookNode) -> str | None:
+        """Markdown of the caption of a myst-nb figure cell (``mystnb: figure: {caption, name}``
+        in its metadata), numbered as the book numbers it: "Fig. 4.1 *caption*"."""
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        if not figure.get("caption"):
+            return None
+        caption = self.markdown(str(figure["caption"]))
+        target = self.index["labels"].get(str(figure.get("name", "")).lower(), {})
+        if "number" not in target:
+            return f"*{caption}*"
+        fmt = self.index["numfig_format"].get(target["figtype"], "Fig. %s")
+        return f"**{fmt.replace('%s', target['number'])}** *{caption}*"
 
     def cite(self, kind: str, keys: str) -> str:
         kind = kind or "p"
@@ -950,6 +972,9 @@ def twin(path: Path, student: bool = False, index: dict | None = None) -> nbform
         else:
             continue
         cells.append(cell)
+        caption = conv.figure_caption(cell) if cell.cell_type == "code" else None
+        if caption:  # below the figure, as the book shows it
+            cells.append(nbformat.v4.new_markdown_cell(caption))
     if conv.in_solution:
         raise conv.error("solution-start without solution-end")
     if conv.sections or conv.exercises:

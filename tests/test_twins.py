@@ -358,6 +358,13 @@ def fake_index():
                 "title": "Exercise 7.1",
                 "exercise": "Exercise 7.1",
             },
+            "fig-a": {
+                "docname": "chapters/07_x",
+                "anchor": "fig-a",
+                "title": "Samples",
+                "figtype": "figure",
+                "number": "7.2",
+            },
         },
         "equations": {
             "eq-a": {
@@ -372,7 +379,7 @@ def fake_index():
             "entries": {"k1": {"label": "Doe *et al.*, 2020", "text": "J. Doe. A paper. 2020."}},
         },
         "titles": {"intro": "Welcome", "chapters/07_x": "Title"},
-        "numfig_format": {"exercise": "Exercise %s", "section": "Section %s"},
+        "numfig_format": {"exercise": "Exercise %s", "section": "Section %s", "figure": "Fig. %s"},
     }
 
 
@@ -431,6 +438,18 @@ answer = 42
 
 assert answer == 42
 ```
+
+As {numref}`fig-a` and {ref}`fig-a` show:
+
+```{code-cell} ipython3
+---
+mystnb:
+  figure:
+    caption: Samples of $\\Ptheta$
+    name: fig-a
+---
+plot()
+```
 """
 
 
@@ -469,8 +488,11 @@ def test_conversion_of_a_small_chapter(tmp_path):
     assert "### Exercise 7.1\n\nDo it." in text
     assert "#### Solution to Exercise 7.1\n\nBecause of secret reasons." in text
     assert "## References" in text and "- **Doe *et al.*, 2020.** J. Doe. A paper. 2020." in text
+    assert f"As [Fig. 7.2]({base}chapters/07_x.html#fig-a) and [Samples]({base}" in text
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert code[1:] == ["answer = 42"], "the hidden assertion is dropped, the solution kept"
+    assert code[1:] == ["answer = 42", "plot()"], "the hidden assertion dropped, the solution kept"
+    after_figure = nb.cells[[c.source for c in nb.cells].index("plot()") + 1]
+    assert after_figure.source == "**Fig. 7.2** *Samples of $P_{\\theta}$*", "its caption below"
 
 
 def test_conversion_of_a_small_chapter_for_students(tmp_path):
@@ -478,7 +500,7 @@ def test_conversion_of_a_small_chapter_for_students(tmp_path):
     text = markdown_of(nb)
     assert "### Exercise 7.1\n\nDo it." in text
     assert "secret" not in text and "Solution" not in text
-    assert [c.source for c in nb.cells if c.cell_type == "code"][1:] == []
+    assert [c.source for c in nb.cells if c.cell_type == "code"][1:] == ["plot()"]
 
 
 @pytest.mark.parametrize(
