@@ -171,8 +171,6 @@ def _read_book(outdir: Path) -> Any:
     _config.yml, _toc.yml and extensions), with the dummy builder and without executing
     anything. Returns the Sphinx application."""
     from jupyter_book.config import get_final_config
-    from sphinx.application import Sphinx
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     overrides = {  # what `jupyter-book build` passes, plus: execute nothing
         "external_toc_path": (ROOT / "_toc.yml").as_posix(),
@@ -182,6 +180,44 @@ def _read_book(outdir: Path) -> Any:
     sphinx_config, _ = get_final_config(
         user_yaml=ROOT / "_config.yml", cli_config=overrides, sourcedir=ROOT
     )
+    import myst_nb.sphinx_
+
+    # myst-nb makes the figure of a cell with `mystnb: figure: {caption, name}` around the
+    # cell's output; unexecuted, a cell has none, and Sphinx would neither know the figure's
+    # label nor count it (the numbers of the figures after it would shift). A placeholder
+    # output stands in for the figure, so that the numbers are those of the executed book.
+    create_nb_reader = myst_nb.sphinx_.create_nb_reader
+
+    def reader_with_figures(*args: Any, **kwargs: Any) -> Any:
+        nb_reader = create_nb_reader(*args, **kwargs)
+        if nb_reader is None:
+            return None
+        read = nb_reader.read
+
+        def read_with_figures(text: str) -> nbformat.NotebookNode:
+            notebook = read(text)
+            for cell in notebook.cells:
+                figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+                if cell.cell_type == "code" and figure and not cell.get("outputs"):
+                    cell.outputs = [
+                        nbformat.v4.new_output("display_data", data={"text/plain": "figure"})
+                    ]
+            return notebook
+
+        nb_reader.read = read_with_figures
+        return nb_reader
+
+    myst_nb.sphinx_.create_nb_reader = reader_with_figures
+    try:
+        return _build_dummy(outdir, sphinx_config)
+    finally:
+        myst_nb.sphinx_.create_nb_reader = create_nb_reader
+
+
+def _build_dummy(outdir: Path, sphinx_config: dict) -> Any:
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
     with patch_docutils(None), docutils_namespace():
         app = Sphinx(
             srcdir=ROOT,
