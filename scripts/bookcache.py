@@ -1,0 +1,228 @@
+"""Build the book with an execution cache that also sees the package the chapters import.
+
+Usage (from the repository root; scripts/build-book.sh and step 3 of scripts/test.sh call it):
+
+    python scripts/bookcache.py build [--budget full|quick] [--fresh] [--quiet]
+    python scripts/bookcache.py key [--budget full|quick]   # the cache's name, for CI cache keys
+
+Why: Jupyter Book 1.x's ``execute_notebooks: cache`` (jupyter-cache, through myst-nb) keys a
+notebook on its code cells only. A chapter whose cells did not change is served from the cache
+even when ``gencourse`` (which computes every figure and number) or the installed numpy, torch,
+... changed, or when it was executed under the other compute budget: the book would publish
+stale results. We keep jupyter-cache, the well-kept tool that does the per-notebook part, and
+give it one cache directory per *fingerprint* of everything else a chapter's outputs depend on:
+
+* every file of the package(s) that ``pyproject.toml`` declares (``[tool.setuptools] packages``),
+  the weights included;
+* the dependency pins of ``pyproject.toml`` (``[project]`` dependencies and extras) and the
+  installed versions of the runtime dependencies (torch's version names its build, CPU or CUDA)
+  and of Python: these change the numbers without changing a line of the repository;
+* the compute budget (``GENCOURSE_BUDGET``) and ``GENCOURSE_DEVICE``.
+
+The cache lives in ``_build/jupyter-cache/<budget>-<fingerprint>/``. When the fingerprint
+changes, a fresh directory is used and the old ones *of the same budget* are deleted; the full
+and quick budgets keep separate caches, so a quick draft never evicts the published build's
+cache. Within one directory jupyter-cache re-executes exactly the chapters whose code cells
+changed (editing prose re-executes nothing). ``--fresh`` (or ``BOOK_FRESH=1``) deletes the
+budget's cache first. ``fingerprint.json`` in each directory lists what the fingerprint covers,
+so a diff of two of them says why a cache was started afresh.
+
+Everything else a chapter reads would have to enter the fingerprint too: today the chapters read
+no file outside the package (scikit-learn's digits ship with scikit-learn).
+
+_config.yml keeps ``execute_notebooks: force``: a plain ``jupyter-book build .`` executes every
+chapter and can never be stale. This script builds with a derived configuration
+(``_build/_config.<budget>.yml``) that switches to ``cache`` in the fingerprinted directory.
+tests/test_bookcache.py builds a tiny book with this same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: Sphinx (the book's extra) brings tomli there
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGETS = ("full", "quick")
+# Settings read by gencourse that change what a chapter computes (besides the budget).
+ENVIRONMENT = ("GENCOURSE_DEVICE",)
+FORMAT = 1  # bump when the fingerprint's contents change meaning
+CACHE_ROOT = Path("_build") / "jupyter-cache"
+
+
+def _budget(budget: str | None) -> str:
+    value = (budget or os.environ.get("GENCOURSE_BUDGET") or "full").strip().lower()
+    if value not in BUDGETS:
+        raise ValueError(f"budget must be one of {BUDGETS}, got {value!r}")
+    return value
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[(@]", requirement.strip(), maxsplit=1)[0]
+
+
+def _installed(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def inputs(root: Path = ROOT, budget: str | None = None) -> dict:
+    """Everything the fingerprint covers, as a JSON-able dict (see the module docstring)."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    packages = project.get("tool", {}).get("setuptools", {}).get("packages", [])
+    if not packages:
+        raise ValueError(f"{root / 'pyproject.toml'}: no [tool.setuptools] packages to hash")
+    files = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files[path.relative_to(root).as_posix()] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
+    meta = project["project"]
+    runtime = meta.get("dependencies", [])
+    pins = {"dependencies": sorted(runtime)}
+    for extra, requirements in sorted(meta.get("optional-dependencies", {}).items()):
+        pins[extra] = sorted(requirements)
+    return {
+        "format": FORMAT,
+        "budget": _budget(budget),
+        "environment": {key: os.environ.get(key, "") for key in ENVIRONMENT},
+        "package_files": files,
+        "pins": pins,
+        "installed": {
+            "python": platform.python_version(),
+            **{_requirement_name(r): _installed(_requirement_name(r)) for r in runtime},
+        },
+    }
+
+
+def fingerprint(root: Path = ROOT, budget: str | None = None) -> str:
+    """Short hash of :func:`inputs`: the name of the cache directory, with the budget."""
+    text = json.dumps(inputs(root, budget), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def key(root: Path = ROOT, budget: str | None = None) -> str:
+    """``<budget>-<fingerprint>``: the cache directory's name, and a CI cache key's prefix."""
+    return f"{_budget(budget)}-{fingerprint(root, budget)}"
+
+
+def prepare(
+    root: Path = ROOT, budget: str | None = None, fresh: bool = False
+) -> tuple[Path, Path]:
+    """Choose (and clean) the cache directory and write the derived configuration.
+
+    Returns ``(config, cache)``. Deletes the other caches of the same budget, and this one too
+    when ``fresh``; leaves the other budget's cache alone.
+    """
+    budget = _budget(budget)
+    name = key(root, budget)
+    cache = root / CACHE_ROOT / name
+    for old in (root / CACHE_ROOT).glob(f"{budget}-*"):
+        if old.name != name or fresh:
+            shutil.rmtree(old)
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "fingerprint.json").write_text(
+        json.dumps(inputs(root, budget), indent=1, sort_keys=True) + "\n"
+    )
+
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    execute = config.setdefault("execute", {})
+    execute["execute_notebooks"] = "cache"
+    execute["cache"] = str(cache)
+    # The derived file lives in _build/: local extensions' paths are relative to the config file.
+    sphinx = config.get("sphinx", {})
+    for extension, path in sphinx.get("local_extensions", {}).items():
+        sphinx["local_extensions"][extension] = str((root / path).resolve())
+    derived = root / "_build" / f"_config.{budget}.yml"
+    derived.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    return derived, cache
+
+
+def _records(cache: Path) -> dict[int, str]:
+    from jupyter_cache import get_cache
+
+    return {r.pk: r.uri for r in get_cache(str(cache)).list_cache_records()}
+
+
+def build(
+    root: Path = ROOT, budget: str | None = None, fresh: bool = False, quiet: bool = False
+) -> tuple[int, list[str]]:
+    """Build ``root`` into ``root/_build/html`` through the cache (warnings are errors).
+
+    Returns jupyter-book's exit code and the notebooks this build executed (the others came
+    from the cache). The Sphinx environment is always rebuilt: only execution is cached.
+    """
+    budget = _budget(budget)
+    config, cache = prepare(root, budget, fresh)
+    for stale in ("html", "jupyter_execute", ".doctrees"):
+        shutil.rmtree(root / "_build" / stale, ignore_errors=True)
+    before = _records(cache)
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        *("build", str(root), "--config", str(config)),
+        *("--warningiserror", "--nitpick", "--keep-going"),
+    ]
+    if quiet:
+        command.append("--quiet")
+    env = {**os.environ, "GENCOURSE_BUDGET": budget}
+    start = time.monotonic()
+    code = subprocess.run(command, cwd=root, env=env, check=False).returncode
+    executed = sorted(
+        os.path.relpath(uri, root) for pk, uri in _records(cache).items() if pk not in before
+    )
+    print(
+        f"execution cache {cache.relative_to(root)}: executed {len(executed)} notebook(s)"
+        f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache;"
+        f" build {time.monotonic() - start:.0f} s"
+    )
+    return code, executed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("build", "key"):
+        p = sub.add_parser(name)
+        p.add_argument("--budget", choices=BUDGETS, help="default: $GENCOURSE_BUDGET or full")
+        p.add_argument("--root", type=Path, default=ROOT, help="the book (default: this one)")
+    p_build = sub.choices["build"]
+    p_build.add_argument(
+        "--fresh",
+        action="store_true",
+        default=os.environ.get("BOOK_FRESH", "") not in ("", "0"),
+        help="delete this budget's cache first (also: BOOK_FRESH=1)",
+    )
+    p_build.add_argument("--quiet", action="store_true", help="pass --quiet to jupyter-book")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    if args.command == "key":
+        print(key(root, args.budget))
+        return 0
+    code, _ = build(root, args.budget, args.fresh, args.quiet)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
