@@ -45,7 +45,7 @@ def chapters(tree: Path) -> list[Path]:
     toc = yaml.safe_load((tree / "_toc.yml").read_text())
     files: list[str] = []
 
-    def walk(entries):
+    def walk(entries: list[dict]) -> None:
         for entry in entries:
             if "file" in entry:
                 files.append(entry["file"])
@@ -133,7 +133,7 @@ class Worktree:
         )
         return self.path
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(self.path)], check=False
         )
@@ -153,7 +153,7 @@ def describe(ref: str) -> str:
 def table(results: list[dict], columns: list[str]) -> str:
     """One row per chapter and budget, one column of seconds per tree, and their ratio."""
 
-    def cell(entry):
+    def cell(entry: dict | None) -> str:
         if entry is None:
             return "-"
         return f"{entry['seconds']:.1f}" + (" FAILED" if entry["error"] else "")
@@ -244,10 +244,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _nothing:
-    def __enter__(self):
+    def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         return None
 
 

@@ -40,7 +40,16 @@ def _dequantize(x: torch.Tensor, levels: int | None, rng: torch.Generator) -> to
     return x if levels is None else (x + torch.rand(x.shape, generator=rng)) / levels
 
 
-def train_zuko(train, valid, *, n_couplings, hidden, steps, levels, seed):
+def train_zuko(
+    train: torch.Tensor,
+    valid: torch.Tensor,
+    *,
+    n_couplings: int,
+    hidden: int,
+    steps: int,
+    levels: int | None,
+    seed: int,
+) -> tuple[float, float]:
     torch.manual_seed(seed)
     flow = zuko.flows.RealNVP(
         train.shape[1], transforms=n_couplings, hidden_features=(hidden, hidden)
@@ -63,7 +72,16 @@ def train_zuko(train, valid, *, n_couplings, hidden, steps, levels, seed):
     return nll, seconds / steps
 
 
-def train_gencourse(train, valid, *, n_couplings, hidden, steps, levels, seed):
+def train_gencourse(
+    train: torch.Tensor,
+    valid: torch.Tensor,
+    *,
+    n_couplings: int,
+    hidden: int,
+    steps: int,
+    levels: int | None,
+    seed: int,
+) -> tuple[float, float]:
     torch.manual_seed(seed)
     flow = flows.real_nvp(train.shape[1], n_couplings, hidden, device="cpu")
     history = flows.train_flow(
@@ -116,7 +134,8 @@ def main() -> None:
         ),
     }
     print(
-        f"torch {torch.__version__}, zuko {zuko.__version__}, {torch.get_num_threads()} threads, seeds 0..{args.seeds - 1}"
+        f"torch {torch.__version__}, zuko {zuko.__version__}, "
+        f"{torch.get_num_threads()} threads, seeds 0..{args.seeds - 1}"
     )
     header = (
         f"{'data':<11} {'library':<10} {'held-out NLL (nats)':>22} {'bits/dim':>9} {'ms/step':>17}"
@@ -132,13 +151,15 @@ def main() -> None:
             dim = problem["train"].shape[1]
             bpd = ""
             if problem["levels"] is not None:
-                bpd = f"{(statistics.mean(nll) + dim * math.log(problem['levels'])) / (dim * math.log(2)):.3f}"
+                shift = dim * math.log(problem["levels"])
+                bpd = f"{(statistics.mean(nll) + shift) / (dim * math.log(2)):.3f}"
             print(f"{name:<11} {library:<10} {_summary(nll):>22} {bpd:>9} {_summary(ms):>17}")
         gap = statistics.mean(results["gencourse"][0]) - statistics.mean(results["zuko"][0])
         ratio = statistics.mean(results["gencourse"][1]) / statistics.mean(results["zuko"][1])
         verdict = "met" if gap <= 0.02 and ratio <= 1.0 else "NOT met"
         print(
-            f"{name:<11} gencourse − zuko: NLL {gap:+.4f} nats, time ratio {ratio:.2f} → goal {verdict}"
+            f"{name:<11} gencourse − zuko: NLL {gap:+.4f} nats, "
+            f"time ratio {ratio:.2f} → goal {verdict}"
         )
 
 

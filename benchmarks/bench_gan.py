@@ -29,7 +29,7 @@ from gencourse import data, gan, metrics
 
 
 def run(
-    recipe: str, toy, std: float, steps: int, seed: int
+    recipe: str, toy: data.GaussianMixture, std: float, steps: int, seed: int
 ) -> tuple[metrics.ModeStatistics, float]:
     torch.manual_seed(seed)
     generator, critic = gan.toy_models(recipe, device="cpu")
@@ -72,7 +72,8 @@ def main() -> None:
             modes = [r.modes_captured for r in results]
             quality = [100 * r.high_quality for r in results]
             print(
-                f"{recipe:9s} {name:10s} mean: {statistics.mean(modes):.1f} modes, {statistics.mean(quality):.1f} % high quality"
+                f"{recipe:9s} {name:10s} mean: {statistics.mean(modes):.1f} modes, "
+                f"{statistics.mean(quality):.1f} % high quality"
             )
             if recipe == "wgan-gp":
                 if name == "grid of 25":

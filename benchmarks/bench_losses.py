@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import numpy as np
 import ot
@@ -23,7 +24,7 @@ import torch
 from gencourse import losses
 
 
-def best_time(fn, repeats: int) -> tuple[float, object]:
+def best_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
     times, value = [], None
     for _ in range(repeats):
         start = time.perf_counter()
@@ -47,7 +48,7 @@ def pot_w2(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def numpy_mmd2(x: np.ndarray, y: np.ndarray, h: float) -> float:
-    def k(a, b):
+    def k(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
         return np.exp(-np.maximum(sq, 0) / (2 * h * h))
 
@@ -71,19 +72,21 @@ def main() -> int:
 
     print("Exact W2: gencourse.losses.wasserstein vs ot.emd2")
     print(
-        f"{'d':>4} {'n':>6} {'W2 gencourse':>14} {'W2 POT':>14} {'rel. diff':>10} {'t gencourse':>12} {'t POT':>8} {'ratio':>6}"
+        f"{'d':>4} {'n':>6} {'W2 gencourse':>14} {'W2 POT':>14} {'rel. diff':>10} "
+        f"{'t gencourse':>12} {'t POT':>8} {'ratio':>6}"
     )
     for d in (2, 64):
         for n in (500, 1000, 2000):
             g = torch.Generator().manual_seed(n + d)
             x = torch.randn(n, d, generator=g, dtype=torch.float64)
             y = torch.randn(n, d, generator=g, dtype=torch.float64) * 1.2 + 0.3
-            t_ours, ours = best_time(lambda: losses.wasserstein(x, y, p=2), args.repeats)
-            t_pot, ref = best_time(lambda: pot_w2(x.numpy(), y.numpy()), args.repeats)
+            t_ours, ours = best_time(lambda x=x, y=y: losses.wasserstein(x, y, p=2), args.repeats)
+            t_pot, ref = best_time(lambda x=x, y=y: pot_w2(x.numpy(), y.numpy()), args.repeats)
             rel = abs(ours - ref) / ref
             ok &= rel < 1e-6
             print(
-                f"{d:>4} {n:>6} {ours:>14.8f} {ref:>14.8f} {rel:>10.1e} {t_ours:>11.3f}s {t_pot:>7.3f}s {t_ours / t_pot:>6.2f}"
+                f"{d:>4} {n:>6} {ours:>14.8f} {ref:>14.8f} {rel:>10.1e} "
+                f"{t_ours:>11.3f}s {t_pot:>7.3f}s {t_ours / t_pot:>6.2f}"
             )
 
     print("\nMMD² (unbiased, RBF, median bandwidth), n = 5000, d = 2: torch vs NumPy")
@@ -96,7 +99,8 @@ def main() -> int:
     rel = abs(ours - ref) / abs(ref)
     ok &= rel < 1e-6
     print(
-        f"torch {ours:.10f} in {t_ours:.3f}s; NumPy {ref:.10f} in {t_np:.3f}s; rel. diff {rel:.1e}; speed-up {t_np / t_ours:.2f}x"
+        f"torch {ours:.10f} in {t_ours:.3f}s; NumPy {ref:.10f} in {t_np:.3f}s; "
+        f"rel. diff {rel:.1e}; speed-up {t_np / t_ours:.2f}x"
     )
     print("\nall values agree" if ok else "\nVALUES DISAGREE")
     return 0 if ok else 1

@@ -6,10 +6,26 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.flows` (normalizing flows), :mod:`gencourse.losses` (strong and weak losses),
 :mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.metrics` (evaluation),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
-(optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`.
+(optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, and
+:mod:`gencourse.train`, the one training loop of the models that minimise one loss.
+
+Conventions: randomness is one keyword, ``seed`` (an int, a :class:`torch.Generator` or ``None``
+for torch's global generator); a number of optimisation or sampling steps is ``n_steps``.
 """
 
-from . import classical, classifier, data, ebm, flows, gan, losses, metrics, plot, transport
+from . import (
+    classical,
+    classifier,
+    data,
+    ebm,
+    flows,
+    gan,
+    losses,
+    metrics,
+    plot,
+    train,
+    transport,
+)
 from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
 __all__ = [
@@ -28,6 +44,7 @@ __all__ = [
     "manual_seed",
     "plot",
     "progress_bar",
+    "train",
     "transport",
 ]
 __version__ = "0.1.0"

@@ -7,18 +7,24 @@ Each check raises :class:`TypeError` (wrong kind of object or dtype) or :class:`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 
+#: A vector of numbers as the public functions accept it: probability vectors, weights.
+VectorLike = torch.Tensor | np.ndarray | Sequence[float]
+
 __all__ = [
+    "VectorLike",
     "as_points",
     "check_positive_float",
     "check_positive_int",
     "check_same_device",
     "make_generator",
     "module_device",
+    "module_dtype",
 ]
 
 
@@ -63,7 +69,8 @@ def check_same_device(x: torch.Tensor, name: str, device: torch.device) -> None:
         expected.index is not None and x.device.index not in (None, expected.index)
     ):
         raise ValueError(
-            f"{name} is on device {x.device} but the model is on {expected}; move it with {name}.to({str(expected)!r})"
+            f"{name} is on device {x.device} but the model is on {expected}; "
+            f"move it with {name}.to({str(expected)!r})"
         )
 
 
@@ -95,12 +102,28 @@ def module_device(module: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def make_generator(seed: int | None) -> torch.Generator | None:
-    """A CPU generator seeded with ``seed``, or ``None`` to use torch's global generator."""
-    if seed is None:
-        return None
+def module_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of a module's first floating-point parameter or buffer (torch's default dtype
+    for a module with none): the dtype its inputs are converted to."""
+    for tensor in [*module.parameters(), *module.buffers()]:
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.get_default_dtype()
+
+
+def make_generator(seed: int | torch.Generator | None) -> torch.Generator | None:
+    """The package's one randomness argument, ``seed``, as a :class:`torch.Generator`.
+
+    An int gives a fresh CPU generator seeded with it (the same numbers on every machine); a
+    :class:`torch.Generator` is returned as it is (a caller that passes one continues its
+    stream); ``None`` means torch's global generator.
+    """
+    if seed is None or isinstance(seed, torch.Generator):
+        return seed
     if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        raise TypeError(
+            f"seed must be an int, a torch.Generator or None, got {type(seed).__name__}"
+        )
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     return torch.Generator().manual_seed(int(seed))

@@ -3,7 +3,9 @@ r"""Classical density estimators in the lecture's basis-expansion form.
 The histogram, the Gaussian kernel density estimator (KDE) and the Gaussian mixture model (GMM)
 all write the estimate of ρ* as
 
-.. math:: \hat f_h(x; a, \mu) = \sum_{j=1}^m a_j\, k_h(x, \mu_j), \qquad a_j \ge 0,\ \sum_j a_j = 1,
+.. math::
+
+    \hat f_h(x; a, \mu) = \sum_{j=1}^m a_j\, k_h(x, \mu_j), \qquad a_j \ge 0,\ \sum_j a_j = 1,
 
 and differ only in the centres μ_j, the weights a_j and the kernel k_h:
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -37,6 +40,9 @@ from ._checks import (
 )
 from .config import device as default_device
 from .config import progress_bar
+
+if TYPE_CHECKING:
+    from .data import Toy
 
 __all__ = [
     "GMM",
@@ -122,7 +128,7 @@ class BasisExpansion(nn.Module):
         return torch.cat(parts)
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
+    def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` points from f̂: pick j with probability a_j, then draw from k_h(·, μ_j)."""
         self._check_fitted()
         n = check_positive_int(n, "n")
@@ -167,7 +173,8 @@ class KDE(BasisExpansion):
         if isinstance(bandwidth, str):
             if bandwidth not in ("scott", "silverman"):
                 raise ValueError(
-                    f"bandwidth must be a positive number, 'scott' or 'silverman', got {bandwidth!r}"
+                    "bandwidth must be a positive number, 'scott' or 'silverman', "
+                    f"got {bandwidth!r}"
                 )
         else:
             bandwidth = check_positive_float(bandwidth, "bandwidth")
@@ -191,7 +198,9 @@ class KDE(BasisExpansion):
         sq = torch.cdist(x.double(), self.centres.double()).square()
         return (-0.5 * sq / self.h**2 - d * math.log(self.h) - 0.5 * d * _LOG_2PI).to(x.dtype)
 
-    def _sample_kernel(self, index, generator):
+    def _sample_kernel(
+        self, index: torch.Tensor, generator: torch.Generator | None
+    ) -> torch.Tensor:
         noise = torch.randn(index.shape[0], self.dim, generator=generator)
         return self.centres.cpu()[index] + self.h * noise
 
@@ -280,7 +289,9 @@ class Histogram(BasisExpansion):
         out[rows, index[rows]] = -log_vol
         return out
 
-    def _sample_kernel(self, index, generator):
+    def _sample_kernel(
+        self, index: torch.Tensor, generator: torch.Generator | None
+    ) -> torch.Tensor:
         u = torch.rand(index.shape[0], self.dim, generator=generator) - 0.5
         return self.centres.cpu()[index] + u * self.width.cpu()
 
@@ -297,7 +308,14 @@ class GMM(BasisExpansion):
         n_components: K.
         max_iter: most EM iterations; ``tol``: stop when the mean log-likelihood improves less.
         reg: added to the covariances' diagonals to keep them positive definite.
-        seed: seeds the initialisation.
+        seed: seeds the initialisation (an int, a :class:`torch.Generator` or ``None``).
+
+    Example:
+        >>> z = torch.randn(400, 2, generator=torch.Generator().manual_seed(0))
+        >>> x = torch.cat([z[:200] - 3, z[200:] + 3])
+        >>> gmm = GMM(2, progress=False, device="cpu").fit(x)
+        >>> sorted(round(float(m)) for m in gmm.centres[:, 0])
+        [-3, 3]
     """
 
     covariances: torch.Tensor
@@ -309,7 +327,7 @@ class GMM(BasisExpansion):
         max_iter: int = 200,
         tol: float = 1e-5,
         reg: float = 1e-6,
-        seed: int | None = 0,
+        seed: int | torch.Generator | None = 0,
         device: torch.device | str | None = None,
         progress: bool = True,
     ) -> None:
@@ -367,7 +385,9 @@ class GMM(BasisExpansion):
     def log_kernel(self, x: torch.Tensor) -> torch.Tensor:
         return _log_normal(x.double(), self.centres.double(), self.covariances).to(x.dtype)
 
-    def _sample_kernel(self, index, generator):
+    def _sample_kernel(
+        self, index: torch.Tensor, generator: torch.Generator | None
+    ) -> torch.Tensor:
         chol = torch.linalg.cholesky(self.covariances.cpu())
         noise = torch.randn(index.shape[0], self.dim, generator=generator, dtype=torch.float64)
         return (
@@ -387,7 +407,8 @@ def _log_normal(x: torch.Tensor, means: torch.Tensor, covariances: torch.Tensor)
 
 
 def _kmeans_plus_plus(x: torch.Tensor, k: int, generator: torch.Generator | None) -> torch.Tensor:
-    """k-means++ seeding: each new centre drawn with probability ∝ squared distance to the chosen."""
+    """k-means++ seeding: each new centre drawn with probability ∝ squared distance to the
+    centres already chosen."""
     n = x.shape[0]
     first = torch.randint(0, n, (1,), generator=generator).item()
     centres = [x[first]]
@@ -418,7 +439,8 @@ def total_variation_mc(log_p: torch.Tensor, log_q: torch.Tensor) -> float:
         raise TypeError("log_p and log_q must be torch.Tensor")
     if log_p.ndim != 1 or log_p.shape != log_q.shape or log_p.numel() == 0:
         raise ValueError(
-            f"log_p and log_q must have the same shape (n,), got {tuple(log_p.shape)} and {tuple(log_q.shape)}"
+            "log_p and log_q must have the same shape (n,), "
+            f"got {tuple(log_p.shape)} and {tuple(log_q.shape)}"
         )
     if not bool(torch.isfinite(log_p).all()):
         raise ValueError("log_p must be finite at draws from P")
@@ -427,7 +449,7 @@ def total_variation_mc(log_p: torch.Tensor, log_q: torch.Tensor) -> float:
 
 
 def kde_tv_error(
-    target,
+    target: Toy,
     n: int,
     *,
     seed: int = 0,
@@ -435,7 +457,7 @@ def kde_tv_error(
     factors: tuple[float, ...] = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0),
     device: torch.device | str | None = None,
 ) -> tuple[float, float]:
-    """TV distance between ``target`` (with ``sample`` and exact ``log_prob``) and a KDE of n draws.
+    """TV distance between ``target`` (a toy with exact ``log_prob``) and a KDE of n draws.
 
     The bandwidth is the best of ``factors`` × Scott's rule, chosen on a validation draw with the
     true density (an oracle choice: no practical rule can do better); the error is then

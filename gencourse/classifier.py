@@ -6,14 +6,16 @@ deterministically by :func:`train_digits_classifier` (``python scripts/train_dig
 rewrites the weights file) and loaded without any download by :func:`digits_classifier`
 (``torch.load(..., weights_only=True)``).
 
-Inputs are digits with grey levels scaled to [0, 1], shape ``(n, 64)`` or ``(n, 8, 8)``: levels / 16
-(the GANs' scale) or dequantized (levels + u) / 17 (the flows' scale, :func:`gencourse.data.dequantize`).
+Inputs are digits with grey levels scaled to [0, 1], shape ``(n, 64)`` or ``(n, 8, 8)``:
+levels / 16 (the GANs' scale) or dequantized (levels + u) / 17 (the flows' scale,
+:func:`gencourse.data.dequantize`).
 The classifier is trained on dequantized images, so it reads the continuous values that generators
 produce, and it is checked on both scales.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,10 +23,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._checks import check_positive_float, check_positive_int, make_generator, module_device
+from ._checks import (
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_device,
+    module_dtype,
+)
 from .config import device as default_device
-from .config import progress_bar
 from .data import DIGIT_LEVELS, digits
+from .train import fit
 
 __all__ = [
     "ClassifierReport",
@@ -40,7 +48,8 @@ WEIGHTS = Path(__file__).with_name("weights") / "digits_classifier.pt"
 
 
 def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
-    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)`` and return them as ``(n, 1, 8, 8)``."""
+    """Check digits in [0, 1] of shape ``(n, 64)``, ``(n, 8, 8)`` or ``(n, 1, 8, 8)``; return them
+    as ``(n, 1, 8, 8)``."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
     if not images.is_floating_point():
@@ -54,7 +63,8 @@ def as_digit_batch(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     low, high = float(images.min()), float(images.max())
     if low < -0.05 or high > 1.05:
         raise ValueError(
-            f"{name} must hold grey levels scaled to [0, 1] (divide the digits' 0..16 levels by 16), "
+            f"{name} must hold grey levels scaled to [0, 1] "
+            "(divide the digits' 0..16 levels by 16), "
             f"got values in [{low:.3g}, {high:.3g}]"
         )
     return images.reshape(-1, 1, 8, 8)
@@ -81,7 +91,7 @@ class DigitsClassifier(nn.Module):
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """φ(x), shape ``(n, 64)``."""
-        return self.body(as_digit_batch(images).to(module_device(self)))
+        return self.body(as_digit_batch(images).to(module_device(self), module_dtype(self)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits, shape ``(n, 10)``."""
@@ -156,21 +166,37 @@ def train_digits_classifier(
     images, labels = digits("train", device="cpu")
     test_images, test_labels = digits("test", device="cpu")
     model = DigitsClassifier(device="cpu")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses: list[float] = []
-    for _ in progress_bar(range(epochs), desc="digits classifier", enabled=progress):
-        order = torch.randperm(len(labels), generator=rng)
+
+    def augment(x: torch.Tensor) -> torch.Tensor:  # shift by ≤ 1 pixel, dequantize: (x + u)/17
+        return (_shift(x, rng) + torch.rand(x.shape, generator=rng)) / DIGIT_LEVELS
+
+    def cross_entropy(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(model(x), y)
+
+    n = len(labels)
+    per_epoch = math.ceil(n / batch_size)  # shuffled passes; the last batch of each is smaller
+    history = fit(
+        model,
+        cross_entropy,
+        (images, labels),
+        sampling="epochs",
+        n_steps=epochs * per_epoch,
+        batch_size=batch_size,
+        transform=augment,
+        optimizer="adamw",
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=rng,
+        progress=progress,
+        desc="digits classifier",
+    )
+    sizes = [min(batch_size, n - k * batch_size) for k in range(per_epoch)]
+    losses: list[float] = []  # the mean training loss of each epoch
+    for epoch in range(epochs):
         total = 0.0
-        for idx in torch.split(order, batch_size):
-            x = (
-                _shift(images[idx], rng) + torch.rand(images[idx].shape, generator=rng)
-            ) / DIGIT_LEVELS
-            loss = nn.functional.cross_entropy(model(x), labels[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(idx)
-        losses.append(total / len(labels))
+        for k, size in enumerate(sizes):
+            total += history.loss[epoch * per_epoch + k] * size
+        losses.append(total / n)
     model.eval()
     report = ClassifierReport(
         test_accuracy=accuracy(model, test_images / (DIGIT_LEVELS - 1), test_labels),
@@ -184,7 +210,8 @@ def train_digits_classifier(
 def _load(device: str) -> DigitsClassifier:
     if not WEIGHTS.exists():
         raise FileNotFoundError(
-            f"{WEIGHTS} is missing: reinstall gencourse or run python scripts/train_digits_classifier.py"
+            f"{WEIGHTS} is missing: reinstall gencourse or run "
+            "python scripts/train_digits_classifier.py"
         )
     model = DigitsClassifier(device="cpu")
     model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import os
 import random
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from tqdm.auto import tqdm
 
 __all__ = ["BUDGETS", "budget", "by_budget", "device", "manual_seed", "progress_bar"]
 
@@ -59,7 +63,8 @@ def device() -> torch.device:
             return torch.device(forced)
         except RuntimeError as error:
             raise ValueError(
-                f"{_DEVICE_VARIABLE} must name a torch device such as 'cpu' or 'cuda', got {forced!r}"
+                f"{_DEVICE_VARIABLE} must name a torch device such as 'cpu' or 'cuda', "
+                f"got {forced!r}"
             ) from error
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -76,18 +81,18 @@ def manual_seed(seed: int) -> torch.Generator:
         raise ValueError(f"seed must lie in [0, 2**63), got {seed}")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (seeding the legacy global generator is the point)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
 
-def progress_bar(iterable, *, desc: str, enabled: bool = True, **kwargs):
+def progress_bar(iterable: Iterable[T], *, desc: str, enabled: bool = True, **kwargs: Any) -> tqdm:
     """A tqdm.auto progress bar (a widget in Jupyter and Colab, text in a terminal).
 
     ``GENCOURSE_PROGRESS=0`` switches every bar off: automated executions (the book build, nbval)
     set it, since a bar's frequent widget updates only flood the kernel's message channel there.
     """
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # imported when a bar is made: tqdm.auto probes for Jupyter
 
     off = os.environ.get("GENCOURSE_PROGRESS", "1").strip() == "0"
     return tqdm(iterable, desc=desc, disable=off or not enabled, mininterval=0.5, **kwargs)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 import torch
@@ -55,12 +56,23 @@ class Toy(ABC):
     bounds: Bounds = ((-4.0, 4.0), (-4.0, 4.0))
 
     def sample(
-        self, n: int, seed: int | None = None, device: torch.device | str | None = None
+        self,
+        n: int,
+        seed: int | torch.Generator | None = None,
+        device: torch.device | str | None = None,
     ) -> torch.Tensor:
-        """Draw ``n`` i.i.d. points, shape ``(n, d)``, float32.
+        """Draw ``n`` i.i.d. points, shape ``(n, d)``, in torch's default dtype (float32 unless
+        :func:`torch.set_default_dtype` changed it).
 
-        ``seed`` makes the draw reproducible (``None`` uses torch's global generator);
-        ``device`` defaults to :func:`gencourse.device`.
+        ``seed`` (an int, a :class:`torch.Generator` or ``None`` for torch's global generator)
+        makes the draw reproducible: the points are drawn on the CPU, then moved to ``device``
+        (default :func:`gencourse.device`), so a seed gives the same points on every machine.
+
+        Example:
+            >>> moons = TwoMoons()
+            >>> x = moons.sample(3, seed=0, device="cpu")
+            >>> x.shape, torch.equal(x, moons.sample(3, seed=0, device="cpu"))
+            (torch.Size([3, 2]), True)
         """
         n = check_positive_int(n, "n")
         x = self._sample(n, make_generator(seed))
@@ -68,7 +80,7 @@ class Toy(ABC):
 
     @abstractmethod
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """Draw ``n`` points on the CPU as float32."""
+        """Draw ``n`` points on the CPU in torch's default dtype."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -127,7 +139,7 @@ class GaussianMixture(Toy):
     @property
     def centres(self) -> torch.Tensor:
         """The mode centres m_k, shape ``(K, d)``."""
-        return self.means.float()
+        return self.means.to(torch.get_default_dtype())
 
     @property
     def n_modes(self) -> int:
@@ -136,7 +148,7 @@ class GaussianMixture(Toy):
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
-        return (self.means[k] + self.stds[k, None] * noise).float()
+        return (self.means[k] + self.stds[k, None] * noise).to(torch.get_default_dtype())
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log ρ*(x), shape ``(n,)`` for ``x`` of shape ``(n, d)`` (computed in float64)."""
@@ -159,6 +171,12 @@ def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> GaussianMi
     """``n_modes`` equal Gaussians of std ``std`` on a circle of radius ``radius``.
 
     The defaults are the standard mode-collapse protocol: 8 modes, radius 1, std 0.01.
+
+    Example:
+        >>> rho = ring()
+        >>> radii = rho.sample(1000, seed=0, device="cpu").norm(dim=1)
+        >>> rho.n_modes, round(float(radii.mean()), 2)
+        (8, 1.0)
     """
     n_modes = check_positive_int(n_modes, "n_modes")
     radius = check_positive_float(radius, "radius")
@@ -187,7 +205,7 @@ class TwoMoons(Toy):
     def __init__(self, noise: float = 0.1) -> None:
         self.noise = check_positive_float(noise, "noise")
 
-    def _sample(self, n, generator):
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         t = math.pi * torch.rand(n, generator=generator)
         upper = torch.rand(n, generator=generator) < 0.5
         x = torch.where(upper, torch.cos(t), 1 - torch.cos(t))
@@ -202,7 +220,7 @@ class Checkerboard(Toy):
     Its exact density is 1/32 on the dark squares and 0 elsewhere.
     """
 
-    def _sample(self, n, generator):
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         x = 8 * torch.rand(n, generator=generator) - 4
         column = torch.floor((x + 4) / 2)
         # rows r in {0, 1, 2, 3} with r + column even: 2 per column
@@ -220,7 +238,8 @@ class Checkerboard(Toy):
 
 
 class ConcentricRings(Toy):
-    """Points spread uniformly by arc length over circles of the given radii, radial noise ``noise``."""
+    """Points spread uniformly by arc length over circles of the given radii, radial noise
+    ``noise``."""
 
     def __init__(self, radii: tuple[float, ...] = (1.0, 2.0, 3.0), noise: float = 0.08) -> None:
         if len(radii) == 0:
@@ -230,7 +249,7 @@ class ConcentricRings(Toy):
         r = float(self.radii.max()) + 4 * self.noise
         self.bounds = ((-r, r), (-r, r))
 
-    def _sample(self, n, generator):
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         which = torch.multinomial(
             self.radii / self.radii.sum(), n, replacement=True, generator=generator
         )
@@ -245,7 +264,7 @@ class SwissRoll(Toy):
     def __init__(self, noise: float = 0.1) -> None:
         self.noise = check_positive_float(noise, "noise")
 
-    def _sample(self, n, generator):
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
         points = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 4
         return points + self.noise * torch.randn(n, 2, generator=generator)
@@ -266,7 +285,7 @@ class Pinwheel(Toy):
         self.tangential_std = check_positive_float(tangential_std, "tangential_std")
         self.rate = check_positive_float(rate, "rate")
 
-    def _sample(self, n, generator):
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         base_angles = 2 * math.pi * torch.arange(self.n_arms) / self.n_arms
         features = torch.randn(n, 2, generator=generator) * torch.tensor(
             [self.radial_std, self.tangential_std]
@@ -291,7 +310,7 @@ TOYS = {
 }
 
 
-def toy(name: str, **kwargs) -> Toy:
+def toy(name: str, **kwargs: Any) -> Toy:
     """The toy distribution called ``name`` (a key of :data:`TOYS`), built with ``kwargs``."""
     if name not in TOYS:
         raise ValueError(f"name must be one of {sorted(TOYS)}, got {name!r}")
@@ -316,7 +335,8 @@ def digits(
     """scikit-learn's 8×8 digits, split into ``"train"`` and held-out ``"test"`` sets.
 
     The split is stratified by class and fixed by ``seed``. Returns ``(images, labels)`` with
-    images of shape ``(n, 8, 8)``, float32 integer levels in {0, …, 16}, and labels ``(n,)``.
+    images of shape ``(n, 8, 8)``, integer levels in {0, …, 16} in torch's default dtype
+    (float32 unless changed), and labels ``(n,)``.
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -333,15 +353,23 @@ def digits(
     )
     idx = np.sort(train_idx if split == "train" else test_idx)
     target = default_device() if device is None else device
-    return torch.from_numpy(images[idx]).to(target), torch.from_numpy(labels[idx]).to(target)
+    images_t = torch.from_numpy(images[idx]).to(target, torch.get_default_dtype())
+    return images_t, torch.from_numpy(labels[idx]).to(target)
 
 
 def dequantize(
-    images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | None = None
+    images: torch.Tensor, *, levels: int = DIGIT_LEVELS, seed: int | torch.Generator | None = None
 ) -> torch.Tensor:
     """Uniform dequantization y = (x + u) / levels with u ~ U[0, 1)^D, so y ∈ [0, 1)^D.
 
     ``images`` holds integer levels in {0, …, levels − 1} (any shape, floating or integer dtype).
+
+    Example:
+        >>> y = dequantize(torch.tensor([0.0, 16.0]), seed=0)
+        >>> bool((y >= torch.tensor([0, 16 / 17])).all() and (y < torch.tensor([1 / 17, 1])).all())
+        True
+        >>> quantize(y)
+        tensor([ 0., 16.])
     """
     levels = check_positive_int(levels, "levels", minimum=2)
     if not isinstance(images, torch.Tensor):
@@ -352,15 +380,16 @@ def dequantize(
     if bool((x < 0).any()) or bool((x > levels - 1).any()):
         raise ValueError(f"images must hold levels in {{0, …, {levels - 1}}}")
     u = torch.rand(images.shape, generator=make_generator(seed), dtype=torch.float64)
-    return ((x + u.to(x.device)) / levels).float()
+    return ((x + u.to(x.device)) / levels).to(torch.get_default_dtype())
 
 
 def quantize(y: torch.Tensor, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:
-    """Inverse of :func:`dequantize`: floor(y · levels), clamped to {0, …, levels − 1}, float32."""
+    """Inverse of :func:`dequantize`: floor(y · levels), clamped to {0, …, levels − 1}, in torch's
+    default dtype."""
     levels = check_positive_int(levels, "levels", minimum=2)
     if not isinstance(y, torch.Tensor) or not y.is_floating_point():
         raise TypeError("y must be a floating-point torch.Tensor")
-    return torch.clamp(torch.floor(y * levels), 0, levels - 1).float()
+    return torch.clamp(torch.floor(y * levels), 0, levels - 1).to(torch.get_default_dtype())
 
 
 def bits_per_dim(log_prob: torch.Tensor, dim: int, *, levels: int = DIGIT_LEVELS) -> torch.Tensor:
@@ -369,6 +398,10 @@ def bits_per_dim(log_prob: torch.Tensor, dim: int, *, levels: int = DIGIT_LEVELS
     With p the density of y on [0, 1)^D, the variable x + u on [0, levels)^D has density
     p(y) / levels^D, and E_u[log p(y)] − D log(levels) is a lower bound on log P(x). Hence
     bits/dim = −(log p(y) − D log levels) / (D log 2). A uniform model gives log₂(levels).
+
+    Example:
+        >>> bits_per_dim(torch.zeros(1), 64)  # the uniform density on [0, 1)^64: log₂ 17
+        tensor([4.0875])
     """
     dim = check_positive_int(dim, "dim")
     levels = check_positive_int(levels, "levels", minimum=2)

@@ -14,7 +14,9 @@ r"""Energy-based models: Gibbs densities p_θ(x) = e^{−V_θ(x)} / Z_θ, MCMC s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -25,9 +27,12 @@ from ._checks import (
     check_positive_int,
     make_generator,
     module_device,
+    module_dtype,
 )
+from ._deprecation import renamed_attribute
 from .config import device as default_device
 from .config import progress_bar
+from .train import History, fit, minibatch
 
 __all__ = [
     "BananaEnergy",
@@ -36,7 +41,6 @@ __all__ = [
     "LogDensityEnergy",
     "MLPEnergy",
     "MCMCResult",
-    "TrainingHistory",
     "grad_energy",
     "langevin",
     "mala",
@@ -48,7 +52,7 @@ __all__ = [
 
 
 class Energy(nn.Module):
-    """Base class: ``forward(x)`` returns V(x) of shape ``(n,)`` for ``x`` of shape ``(n, dim)``."""
+    """Base class: ``forward(x)`` returns V(x), shape ``(n,)``, for ``x`` of shape ``(n, dim)``."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -56,11 +60,23 @@ class Energy(nn.Module):
 
 
 class GaussianEnergy(Energy):
-    r"""V(x) = ½ (x − m)ᵀ Σ⁻¹ (x − m): the Gibbs density is N(m, Σ), with Z = (2π)^{d/2} |Σ|^{1/2}."""
+    r"""V(x) = ½ (x − m)ᵀ Σ⁻¹ (x − m): the Gibbs density is N(m, Σ), Z = (2π)^{d/2} |Σ|^{1/2}.
+
+    Arguments:
+        mean: m, shape ``(d,)``.
+        covariance: Σ, symmetric positive definite, shape ``(d, d)``.
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(2), 4 * torch.eye(2))
+        >>> energy(torch.tensor([[2.0, 0.0]]))  # ½ · 2² / 4
+        tensor([0.5000])
+        >>> round(energy.log_z, 4) == round(math.log(2 * math.pi * 4), 4)
+        True
+    """
 
     def __init__(self, mean: torch.Tensor, covariance: torch.Tensor) -> None:
-        mean = torch.as_tensor(mean, dtype=torch.float32)
-        covariance = torch.as_tensor(covariance, dtype=torch.float32)
+        mean = torch.as_tensor(mean, dtype=torch.get_default_dtype())
+        covariance = torch.as_tensor(covariance, dtype=torch.get_default_dtype())
         if mean.ndim != 1:
             raise ValueError(f"mean must have shape (d,), got {tuple(mean.shape)}")
         d = mean.shape[0]
@@ -74,7 +90,7 @@ class GaussianEnergy(Energy):
         except RuntimeError as error:
             raise ValueError("covariance must be symmetric positive definite") from error
         self.register_buffer("mean", mean)
-        self.register_buffer("precision", torch.cholesky_inverse(chol).float())
+        self.register_buffer("precision", torch.cholesky_inverse(chol).to(mean.dtype))
         self.log_z = 0.5 * d * math.log(2 * math.pi) + float(torch.log(torch.diagonal(chol)).sum())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -99,13 +115,20 @@ class BananaEnergy(Energy):
         return 0.5 * x[:, 0].square() + 0.5 * u.square() / self.width**2
 
 
+class HasLogProb(Protocol):
+    """What :class:`LogDensityEnergy` needs of a distribution: its exact log-density."""
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
 class LogDensityEnergy(Energy):
-    """V = −log ρ for a distribution ρ with exact ``log_prob`` (e.g. a :class:`~gencourse.data.GaussianMixture`).
+    """V = −log ρ for a distribution ρ with an exact ``log_prob``, e.g. a
+    :class:`~gencourse.data.GaussianMixture`.
 
     Its Gibbs density is ρ itself and Z = 1, which makes it a test case with a known answer.
     """
 
-    def __init__(self, distribution, dim: int | None = None) -> None:
+    def __init__(self, distribution: HasLogProb, dim: int | None = None) -> None:
         if not hasattr(distribution, "log_prob"):
             raise TypeError("distribution must have a log_prob method")
         super().__init__(dim if dim is not None else distribution.dim)
@@ -178,10 +201,23 @@ def partition_function(
 ) -> tuple[float, torch.Tensor, torch.Tensor, float]:
     r"""Z = ∫ e^{−V(x)} dx by the midpoint rule on a grid of ``resolution``^d points.
 
-    ``bounds`` is one ``(low, high)`` pair for every axis, or d pairs. Returns
-    ``(log Z, points, log_density, cell_volume)`` where ``log_density = −V(points) − log Z`` is the
-    normalised log-density on the grid (points run over the last axis fastest).
     The cost is resolution^d evaluations of V: exponential in d.
+
+    Arguments:
+        energy: V, on any device.
+        bounds: one ``(low, high)`` pair for every axis, or d pairs.
+        resolution: grid points per axis.
+        chunk_size: grid points per evaluation of V.
+
+    Returns:
+        ``(log Z, points, log_density, cell_volume)``: ``log_density = −V(points) − log Z``
+        is the normalised log-density on the grid (points run over the last axis fastest).
+
+    Example:
+        >>> banana = BananaEnergy(curvature=0.5, width=0.5)  # x₂ reaches ½ · 6² = 18 on the box
+        >>> log_z, *_ = partition_function(banana, [(-6, 6), (-4, 20)], resolution=400)
+        >>> round(log_z, 4), round(math.log(2 * math.pi * 0.5), 4)  # the closed form Z = 2πσ
+        (1.1447, 1.1447)
     """
     _check_energy(energy)
     d = energy.dim
@@ -198,13 +234,14 @@ def partition_function(
         lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution
         for lo, hi in b.tolist()
     ]
-    points = torch.cartesian_prod(*axes).reshape(-1, d).float().to(device)
+    dtype = module_dtype(energy)  # the points in the energy's dtype
+    points = torch.cartesian_prod(*axes).reshape(-1, d).to(device, dtype)
     cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
     neg_v = torch.cat(
         [-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)]
     )
     log_z = float(torch.logsumexp(neg_v, dim=0)) + math.log(cell)
-    return log_z, points, (neg_v - log_z).float(), cell
+    return log_z, points, (neg_v - log_z).to(dtype), cell
 
 
 @dataclass
@@ -217,13 +254,17 @@ class MCMCResult:
     acceptance: float | None = None
 
 
-def _check_sampler_args(energy, x0, step_size, n_steps):
+def _check_sampler_args(
+    energy: Energy, x0: torch.Tensor, step_size: float, n_steps: int
+) -> tuple[torch.Tensor, float, int]:
     _check_energy(energy)
     x0 = as_points(x0, "x0", dim=energy.dim)
     return x0, check_positive_float(step_size, "step_size"), check_positive_int(n_steps, "n_steps")
 
 
-def _noise(shape, generator, device):
+def _noise(
+    shape: torch.Size, generator: torch.Generator | None, device: torch.device
+) -> torch.Tensor:
     return torch.randn(shape, generator=generator).to(device)
 
 
@@ -233,15 +274,33 @@ def langevin(
     step_size: float,
     n_steps: int,
     *,
-    seed: int | None = None,
+    seed: int | torch.Generator | None = None,
     trace_every: int | None = None,
     progress: bool = False,
 ) -> MCMCResult:
-    r"""Unadjusted Langevin algorithm: x ← x − η ∇V(x) + √(2η) ξ, ξ ~ N(0, I), for each of n chains.
+    r"""Unadjusted Langevin algorithm: x ← x − η ∇V(x) + √(2η) ξ, ξ ~ N(0, I), for n chains.
 
     Its stationary law approaches p ∝ e^{−V} as the step η → 0; for η > 0 it is biased (it samples
-    a slightly wider law), which :func:`mala` corrects. ``x0`` (n, d) are the chains' starting
-    points, on the energy's device.
+    a slightly wider law), which :func:`mala` corrects.
+
+    References:
+        | Exponential convergence of Langevin distributions (Roberts and Tweedie, 1996)
+        | https://doi.org/10.2307/3318418
+
+    Arguments:
+        energy: V, mapping ``(n, d)`` to ``(n,)``.
+        x0: the chains' starting points, shape ``(n, d)``, on the energy's device.
+        step_size: η > 0.
+        n_steps: the number of steps.
+        seed: an int, a :class:`torch.Generator` or ``None`` (torch's global generator).
+        trace_every: keep the chains every ``trace_every`` steps in ``result.trace``.
+        progress: show a progress bar.
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(1), torch.eye(1))
+        >>> x = langevin(energy, torch.zeros(4000, 1), 0.1, 200, seed=0).samples
+        >>> abs(float(x.var()) - 1 / (1 - 0.1 / 2)) < 0.05  # N(0, 1) widened by 1/(1 − η/2)
+        True
     """
     x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
     generator = make_generator(seed)
@@ -261,7 +320,7 @@ def mala(
     step_size: float,
     n_steps: int,
     *,
-    seed: int | None = None,
+    seed: int | torch.Generator | None = None,
     trace_every: int | None = None,
     progress: bool = False,
 ) -> MCMCResult:
@@ -270,7 +329,18 @@ def mala(
     Propose y = x − η∇V(x) + √(2η) ξ, accept with probability
     min(1, e^{−V(y)} q(x | y) / (e^{−V(x)} q(y | x))), where
     q(y | x) ∝ exp(−‖y − x + η∇V(x)‖² / (4η)). The Metropolis correction makes p ∝ e^{−V}
-    exactly stationary for any η; a large η is paid for with a low acceptance rate.
+    exactly stationary for any η; a large η is paid for with a low acceptance rate. The
+    arguments are :func:`langevin`'s; ``result.acceptance`` is the mean acceptance rate.
+
+    References:
+        | Exponential convergence of Langevin distributions (Roberts and Tweedie, 1996)
+        | https://doi.org/10.2307/3318418
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(1), torch.eye(1))
+        >>> result = mala(energy, torch.zeros(4000, 1), 0.5, 200, seed=0)
+        >>> abs(float(result.samples.var()) - 1) < 0.05, result.acceptance > 0.8  # exactly N(0, 1)
+        (True, True)
     """
     x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
     generator = make_generator(seed)
@@ -295,14 +365,10 @@ def mala(
     return MCMCResult(x, torch.stack(trace) if trace else None, accepted / n_steps)
 
 
-@dataclass
-class TrainingHistory:
-    """Per-step records of :func:`train_ebm`: the contrastive loss E_data V − E_model V and the
-    mean energies of the data and of the persistent chains."""
-
-    loss: list[float] = field(default_factory=list)
-    energy_data: list[float] = field(default_factory=list)
-    energy_model: list[float] = field(default_factory=list)
+def __getattr__(name: str) -> object:  # the old per-model history class, for one release
+    return renamed_attribute(
+        __name__, name, {"TrainingHistory": (History, "gencourse.train.History")}
+    )
 
 
 def train_ebm(
@@ -317,9 +383,9 @@ def train_ebm(
     n_chains: int = 1024,
     reinit: float = 0.05,
     regularization: float = 0.1,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
-) -> TrainingHistory:
+) -> History:
     r"""Maximum likelihood for p_θ ∝ e^{−V_θ} by persistent contrastive divergence.
 
     Each step draws a data batch and advances ``mcmc_steps`` Langevin steps of a persistent
@@ -329,11 +395,40 @@ def train_ebm(
 
     whose θ-gradient is the NLL gradient E_data ∇V − E_model ∇V (plus a small energy
     regulariser α that keeps V's scale bounded). The gradient is biased because the chains are
-    not exactly at equilibrium. Training stops with a clear error on a non-finite loss.
+    not exactly at equilibrium. Training stops with a clear error on a non-finite loss. The loop
+    is :func:`gencourse.train.fit` (Adam).
+
+    References:
+        | Training restricted Boltzmann machines using approximations to the likelihood
+          gradient (Tieleman, 2008)
+        | https://doi.org/10.1145/1390156.1390290
+
+    Arguments:
+        energy: V_θ, e.g. an :class:`MLPEnergy`.
+        data: the training points, shape ``(n, d)``.
+        n_steps, batch_size, lr: the optimisation's steps, minibatch size and learning rate.
+        mcmc_steps, step_size: the Langevin steps per update and their step η.
+        n_chains: the size of the persistent pool.
+        reinit: the fraction of the chains restarted from N(0, I) at each step.
+        regularization: α.
+        seed: an int, a :class:`torch.Generator` or ``None``: the chains and the minibatches.
+        progress: show a progress bar.
+
+    Returns:
+        The :class:`~gencourse.train.History`: ``loss``, and ``energy_data`` and
+        ``energy_model`` (the mean energies of the data and of the chains) at every step.
+
+    Example:
+        >>> energy = MLPEnergy(2, hidden=16, depth=2, device="cpu")
+        >>> x = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+        >>> history = train_ebm(energy, x, n_steps=5, batch_size=32, mcmc_steps=2,
+        ...                     n_chains=64, progress=False)
+        >>> len(history.loss), len(history.energy_model)
+        (5, 5)
     """
     _check_energy(energy)
     device = module_device(energy)
-    data = as_points(data, "data", dim=energy.dim, min_points=2).to(device)
+    data = as_points(data, "data", dim=energy.dim, min_points=2).to(device, module_dtype(energy))
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     mcmc_steps = check_positive_int(mcmc_steps, "mcmc_steps")
@@ -343,60 +438,49 @@ def train_ebm(
         raise ValueError(f"reinit must lie in [0, 1], got {reinit}")
     if regularization < 0:
         raise ValueError(f"regularization must be >= 0, got {regularization}")
-    generator = make_generator(seed)
-    optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
-    chains = torch.randn(n_chains, energy.dim, generator=generator).to(device)
-    history = TrainingHistory()
-    bar = progress_bar(range(n_steps), desc="EBM (PCD)", enabled=progress)
-    for step in bar:
-        idx = torch.randint(0, n_chains, (batch_size,), generator=generator)
-        restart = torch.rand(batch_size, generator=generator) < reinit
+    rng = make_generator(seed)  # one stream for the chains and the minibatches
+    chains = torch.randn(n_chains, energy.dim, generator=rng).to(device)  # the persistent pool
+
+    def contrastive_loss() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        # negative phase: advance a batch of persistent chains (a few restarted from N(0, I))
+        idx = torch.randint(0, n_chains, (batch_size,), generator=rng)
+        restart = torch.rand(batch_size, generator=rng) < reinit
         start = chains[idx]
-        start[restart.to(device)] = torch.randn(
-            int(restart.sum()), energy.dim, generator=generator
-        ).to(device)
-        negative = langevin(
-            energy,
-            start,
-            step_size,
-            mcmc_steps,
-            seed=int(torch.randint(0, 2**31, (1,), generator=generator)),
-        ).samples
+        fresh = torch.randn(int(restart.sum()), energy.dim, generator=rng)
+        start[restart.to(device)] = fresh.to(device)
+        chain_seed = int(torch.randint(0, 2**31, (1,), generator=rng))
+        negative = langevin(energy, start, step_size, mcmc_steps, seed=chain_seed).samples
         chains[idx] = negative
-        batch = data[
-            torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
-        ]
+        # positive phase: a data minibatch
+        batch = minibatch(data, batch_size, seed=rng)
         v_data, v_model = energy(batch), energy(negative)
-        loss = (
-            v_data.mean()
-            - v_model.mean()
-            + regularization * (v_data.square().mean() + v_model.square().mean())
-        )
-        if not torch.isfinite(loss):
-            raise RuntimeError(
-                f"non-finite loss at step {step}: training diverged; lower lr or step_size, or raise regularization"
-            )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
-        history.energy_data.append(float(v_data.detach().mean()))
-        history.energy_model.append(float(v_model.detach().mean()))
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{history.loss[-1]:.3f}")
+        penalty = regularization * (v_data.square().mean() + v_model.square().mean())
+        loss = v_data.mean() - v_model.mean() + penalty
+        return loss, {"energy_data": v_data.mean(), "energy_model": v_model.mean()}
+
+    history = fit(
+        energy,
+        contrastive_loss,
+        n_steps=n_steps,
+        lr=lr,
+        seed=rng,
+        progress=progress,
+        desc="EBM (PCD)",
+        hint="training diverged; lower lr or step_size, or raise regularization",
+    )
     return history
 
 
 def quadrature_cost(
-    make_energy,
-    exact_log_z,
+    make_energy: Callable[[int], Energy],
+    exact_log_z: Callable[[int], float],
     dims: tuple[int, ...],
     bounds: tuple[float, float],
     *,
     tol: float = 1e-3,
     max_points: int = 20_000_000,
 ) -> list[tuple[int, int, int]]:
-    """Grid size the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, dimension by dimension.
+    """The grid the midpoint rule needs for |log Z_quadrature − log Z| < ``tol``, for each d.
 
     ``make_energy(d)`` builds the energy and ``exact_log_z(d)`` gives its true log Z. For each d
     the resolution m per axis grows until the tolerance is met; returns ``(d, m, m**d)`` triples
@@ -424,7 +508,7 @@ def histogram_tv(
     bins: int = 20,
     refine: int = 8,
 ) -> float:
-    """Total variation between the histogram of 2D ``samples`` and the exact Gibbs law of ``energy``.
+    """Total variation between the histogram of 2D ``samples`` and the Gibbs law of ``energy``.
 
     The exact probability of each of the ``bins × bins`` cells on ``bounds`` comes from quadrature
     on a grid ``refine`` times finer; samples outside the window count as their own cell.
@@ -438,7 +522,7 @@ def histogram_tv(
     (x0, x1), (y0, y1) = bounds
     fine = bins * refine
     _, _, log_density, cell = partition_function(energy, [(x0, x1), (y0, y1)], fine)
-    # grid points run over the last axis (y) fastest: reshape to (x, y) and pool refine × refine blocks
+    # grid points run over the last axis (y) fastest: reshape to (x, y), pool refine² blocks
     p = (
         (log_density.exp().double() * cell)
         .reshape(bins, refine, bins, refine)

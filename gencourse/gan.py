@@ -2,10 +2,11 @@ r"""Generators G_θ: R^D → R^d and their training with weak losses.
 
 * :class:`MLPGenerator` and the *generative moment-matching network* (GMMN,
   :func:`train_moment_matching`): a generator trained to minimise MMD² with no adversary;
-* adversarial training (:func:`train_gan`): a discriminator or critic f_w (:class:`MLPDiscriminator`,
-  or the convolutional pair :class:`ConvGenerator` / :class:`ConvDiscriminator` for the 8×8
-  digits) and the generator play min_θ max_w of one of the :data:`RECIPES`: the original GAN, the
-  non-saturating GAN, WGAN with weight clipping, WGAN-GP and WGAN with spectral normalisation.
+* adversarial training (:func:`train_gan`): a discriminator or critic f_w
+  (:class:`MLPDiscriminator`, or the convolutional pair :class:`ConvGenerator` /
+  :class:`ConvDiscriminator` for the 8×8 digits) and the generator play min_θ max_w of one of the
+  :data:`RECIPES`: the original GAN, the non-saturating GAN, WGAN with weight clipping, WGAN-GP
+  and WGAN with spectral normalisation.
 
 Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the WGANs:
 
@@ -17,7 +18,7 @@ Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import torch
@@ -30,16 +31,18 @@ from ._checks import (
     check_positive_int,
     make_generator,
     module_device,
+    module_dtype,
 )
+from ._deprecation import renamed_attribute, renamed_keywords
 from .config import device as default_device
 from .config import progress_bar
 from .losses import gradient_penalty, leaky_mlp, mmd2
+from .train import History, fit
 
 __all__ = [
     "ConvDiscriminator",
     "ConvGenerator",
     "GANHistory",
-    "GeneratorHistory",
     "MLPDiscriminator",
     "MLPGenerator",
     "RECIPES",
@@ -57,7 +60,18 @@ __all__ = [
 class MLPGenerator(nn.Module):
     """G_θ(z): an MLP from the latent space R^D to R^d, with Q = N(0, I_D).
 
-    ``sample(n)`` draws z ~ Q and returns G_θ(z) (differentiable in θ).
+    ``sample(n, seed)`` draws z ~ Q and returns G_θ(z) (differentiable in θ).
+
+    Arguments:
+        latent_dim: D.
+        dim: d.
+        hidden, depth: the width and the number of the hidden ReLU layers.
+        device: where the generator lives (default: :func:`gencourse.device`).
+
+    Example:
+        >>> generator = MLPGenerator(latent_dim=3, dim=2, device="cpu")
+        >>> generator.sample(5, seed=0).shape
+        torch.Size([5, 2])
     """
 
     def __init__(
@@ -84,16 +98,18 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    @renamed_keywords(generator="seed")
+    def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
+        """n points G_θ(z), z ~ Q = N(0, I_D); ``seed``: an int, a generator or None."""
         n = check_positive_int(n, "n")
-        return self(torch.randn(n, self.latent_dim, generator=generator).to(module_device(self)))
+        z = torch.randn(n, self.latent_dim, generator=make_generator(seed))
+        return self(z.to(module_device(self)))
 
 
-@dataclass
-class GeneratorHistory:
-    """Per-step values of the training loss."""
-
-    loss: list[float] = field(default_factory=list)
+def __getattr__(name: str) -> object:  # the old per-model history class, for one release
+    return renamed_attribute(
+        __name__, name, {"GeneratorHistory": (History, "gencourse.train.History")}
+    )
 
 
 def train_moment_matching(
@@ -104,19 +120,31 @@ def train_moment_matching(
     batch_size: int = 512,
     lr: float = 1e-3,
     bandwidths: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5, 1.0),
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
-) -> GeneratorHistory:
+) -> History:
     r"""GMMN: minimise Σ_h MMD²_h(G_θ # Q, P̂_n) over θ with Adam, on minibatches.
 
     A sum of RBF kernels of several bandwidths h sees both fine and coarse structure. Each step
     compares a batch of generated points with a batch of data. Stops with a clear error on a
-    non-finite loss.
+    non-finite loss. The loop is :func:`gencourse.train.fit`.
+
+    References:
+        | Generative Moment Matching Networks (Li et al., 2015)
+        | https://arxiv.org/abs/1502.02761
+
+    Example:
+        >>> x = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) + 2
+        >>> generator = MLPGenerator(2, 2, hidden=32, depth=2, device="cpu")
+        >>> history = train_moment_matching(generator, x, n_steps=100, progress=False)
+        >>> history.loss[-1] < history.loss[0]
+        True
     """
     if not isinstance(generator, MLPGenerator):
         raise TypeError(f"generator must be an MLPGenerator, got {type(generator).__name__}")
     device = module_device(generator)
-    data = as_points(data, "data", dim=generator.dim, min_points=2).to(device)
+    data = as_points(data, "data", dim=generator.dim, min_points=2)
+    data = data.to(device, module_dtype(generator))
     n_steps, batch_size = (
         check_positive_int(n_steps, "n_steps"),
         check_positive_int(batch_size, "batch_size", minimum=2),
@@ -125,26 +153,25 @@ def train_moment_matching(
     if len(bandwidths) == 0:
         raise ValueError("bandwidths must hold at least one bandwidth")
     bandwidths = tuple(check_positive_float(h, "bandwidths") for h in bandwidths)
-    rng = make_generator(seed)
-    optimizer = torch.optim.Adam(generator.parameters(), lr=lr)
-    history = GeneratorHistory()
-    bar = progress_bar(range(n_steps), desc="GMMN", enabled=progress)
-    for step in bar:
-        real = data[torch.randint(0, data.shape[0], (batch_size,), generator=rng).to(device)]
+    rng = make_generator(seed)  # one stream: the data minibatches and the latent draws
+
+    def mmd_loss(real: torch.Tensor) -> torch.Tensor:  # Σ_h MMD²_h(generated batch, data batch)
         fake = generator.sample(batch_size, rng)
-        if not bool(torch.isfinite(fake).all()):
-            raise RuntimeError(
-                f"non-finite loss at step {step}: the generator produced NaN or inf; lower lr"
-            )
-        loss = sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"non-finite loss at step {step}: lower lr")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
-        if step % 50 == 0:
-            bar.set_postfix(mmd2=f"{history.loss[-1]:.4f}")
+        if not bool(torch.isfinite(fake).all()):  # mmd2 rejects such points: let fit stop instead
+            return fake.sum()  # NaN or ±inf
+        return sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
+
+    history = fit(
+        generator,
+        mmd_loss,
+        data,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=rng,
+        progress=progress,
+        desc="GMMN",
+    )
     return history
 
 
@@ -158,7 +185,7 @@ def _maybe_spectral(layer: nn.Module, spectral: bool) -> nn.Module:
 
 
 class MLPDiscriminator(nn.Module):
-    """f_w: R^d → R, an MLP with LeakyReLU(0.2) returning one real number per point, shape ``(n,)``.
+    """f_w: R^d → R, an MLP with LeakyReLU(0.2): one real number per point, shape ``(n,)``.
 
     For a GAN the output is the logit of D(x) = σ(f_w(x)); for a WGAN it is the critic's value.
     ``spectral_norm=True`` divides every linear layer by its largest singular value
@@ -253,9 +280,16 @@ def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> tor
     r"""The discriminator's (critic's) loss, to be *minimised* over w.
 
     ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``.
-    ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z)))) = E softplus(−f(x)) + E softplus(f(G(z)));
+    ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z))))
+    = E softplus(−f(x)) + E softplus(f(G(z)));
     at the optimal discriminator its value is log 4 − 2 JS(ρ*, P_θ).
     ``kind="wasserstein"``: E f(G(z)) − E f(x).
+
+    Example:
+        A discriminator that cannot tell (f = 0, D = ½) pays log 4:
+
+        >>> round(float(discriminator_loss(torch.zeros(4), torch.zeros(4), "gan")), 4)  # log 4
+        1.3863
     """
     if kind == "gan":
         return F.softplus(-real).mean() + F.softplus(fake).mean()
@@ -269,6 +303,15 @@ def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
 
     ``"saturating"``: E log(1 − D(G(z))) = −E softplus(f) (the minimax game itself);
     ``"non-saturating"``: −E log D(G(z)) = E softplus(−f); ``"wasserstein"``: −E f(G(z)).
+
+    Example:
+        Against a confident discriminator (logit −10, D ≈ 0) the saturating loss is flat, the
+        non-saturating one is not:
+
+        >>> f = torch.tensor([-10.0], requires_grad=True)
+        >>> [round(float(torch.autograd.grad(generator_loss(f, kind), f)[0]), 4)
+        ...  for kind in ("saturating", "non-saturating")]
+        [-0.0, -1.0]
     """
     if kind == "saturating":
         return -F.softplus(fake).mean()
@@ -288,7 +331,7 @@ def fit_discriminator(
     n_steps: int = 2000,
     batch_size: int = 256,
     lr: float = 1e-3,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> list[float]:
     r"""Train only the discriminator between two fixed samples (the inner maximisation, solved).
@@ -296,32 +339,47 @@ def fit_discriminator(
     Minimises :func:`discriminator_loss` of ``kind`` with Adam on minibatches of ``real`` (from P)
     and ``fake`` (from P'); with ``kind="gan"`` the optimum over all functions is
     D*(x) = p(x) / (p(x) + p'(x)). Returns the minibatch losses. Stops on a non-finite loss.
+    The loop is :func:`gencourse.train.fit`, a minibatch of each sample per step.
+
+    Example:
+        Between N(0, 1) and N(1, 1), D*(x) = σ(½ − x): about ½ at x = ½.
+
+        >>> g = torch.Generator().manual_seed(0)
+        >>> real, fake = torch.randn(5000, 1, generator=g), 1 + torch.randn(5000, 1, generator=g)
+        >>> d = MLPDiscriminator(1, hidden=16, depth=2, device="cpu")
+        >>> _ = fit_discriminator(d, real, fake, n_steps=300, progress=False)
+        >>> abs(float(torch.sigmoid(d(torch.tensor([[0.5]]))).detach()) - 0.5) < 0.1
+        True
     """
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")
     device = module_device(discriminator)
-    real = as_points(real, "real", min_points=2).to(device)
-    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2).to(device)
+    dtype = module_dtype(discriminator)
+    real = as_points(real, "real", min_points=2).to(device, dtype)
+    fake = as_points(fake, "fake", dim=real.shape[1], min_points=2).to(device, dtype)
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
     lr = check_positive_float(lr, "lr")
     discriminator_loss(torch.zeros(1), torch.zeros(1), kind)  # validates kind
-    rng = make_generator(seed)
-    optimizer = torch.optim.Adam(discriminator.parameters(), lr=lr)
-    losses: list[float] = []
-    discriminator.train()
-    for step in progress_bar(range(n_steps), desc="discriminator", enabled=progress):
-        xr = real[torch.randint(0, real.shape[0], (batch_size,), generator=rng).to(device)]
-        xf = fake[torch.randint(0, fake.shape[0], (batch_size,), generator=rng).to(device)]
-        loss = discriminator_loss(discriminator(xr), discriminator(xf), kind)
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"non-finite discriminator loss at step {step}: lower lr")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
+
+    def loss(xr: torch.Tensor, xf: torch.Tensor) -> torch.Tensor:
+        return discriminator_loss(discriminator(xr), discriminator(xf), kind)
+
+    history = fit(
+        discriminator,
+        loss,
+        (real, fake),
+        joint=False,  # two independent samples, a minibatch of each
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        progress=progress,
+        desc="discriminator",
+        name="discriminator loss",
+    )
     discriminator.eval()
-    return losses
+    return history.loss
 
 
 @dataclass(frozen=True)
@@ -375,7 +433,8 @@ def toy_models(
     recipe: str, dim: int = 2, *, latent_dim: int = 2, device: torch.device | str | None = None
 ) -> tuple[MLPGenerator, MLPDiscriminator]:
     """The generator G_θ (3 hidden layers of 256) and discriminator f_w (3 hidden layers of 128,
-    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with :data:`TOY_SETTINGS`."""
+    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with
+    :data:`TOY_SETTINGS`."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     generator = MLPGenerator(latent_dim, dim, hidden=256, depth=3, device=device)
@@ -389,8 +448,9 @@ def toy_models(
 class GANHistory:
     """Per generator step: ``d_loss`` (the last critic step's loss, penalty excluded), ``g_loss``
     ``gap`` = E f(x) − E f(G(z)) on the last critic batch (for a WGAN, the critic's estimate of
-    W1) and ``lr``, the generator's learning rate used at that step; at the evaluation steps ``eval_steps``: the values returned by ``evaluate`` in
-    ``metrics`` and a few samples in ``snapshots``."""
+    W1) and ``lr``, the generator's learning rate used at that step; at the evaluation steps
+    ``eval_steps``: the values returned by ``evaluate`` in ``metrics`` and a few samples in
+    ``snapshots``."""
 
     recipe: str
     d_loss: list[float] = field(default_factory=list)
@@ -404,7 +464,7 @@ class GANHistory:
 
 
 def _optimizer(
-    name: str, parameters, lr: float, betas: tuple[float, float]
+    name: str, parameters: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]
 ) -> torch.optim.Optimizer:
     if name == "adam":
         return torch.optim.Adam(parameters, lr=lr, betas=betas)
@@ -431,7 +491,7 @@ def train_gan(
     evaluate: Callable[[torch.Tensor], dict[str, float]] | None = None,
     n_eval: int = 2500,
     n_snapshot: int = 0,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = True,
 ) -> GANHistory:
     r"""Alternating training of min_θ max_w (the slides' algorithm, with its step labels in order):
@@ -446,17 +506,17 @@ def train_gan(
     (both players; ``lr_generator`` overrides the generator's), ``clip`` and ``gp_weight``
     override them; ``lr_decay=True`` decays both learning rates linearly to 0 over the
     ``n_steps`` generator steps (as in the WGAN-GP paper's image experiments), which lets the
-    samples settle at the end of training. ``generator`` needs a ``sample(n, generator)`` method (:class:`MLPGenerator`,
-    :class:`ConvGenerator`). Every ``eval_every`` steps (and at the end) ``evaluate`` receives
-    ``n_eval`` generated points (no gradient) and returns a dict of numbers, and ``n_snapshot``
-    samples are stored. Stops with a clear error on a non-finite loss.
+    samples settle at the end of training. ``generator`` needs a ``sample(n, seed)`` method
+    (:class:`MLPGenerator`, :class:`ConvGenerator`). Every ``eval_every`` steps (and at the end)
+    ``evaluate`` receives ``n_eval`` generated points (no gradient) and returns a dict of numbers,
+    and ``n_snapshot`` samples are stored. Stops with a clear error on a non-finite loss.
     """
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
     config = RECIPES[recipe]
     if not isinstance(generator, nn.Module) or not callable(getattr(generator, "sample", None)):
         raise TypeError(
-            "generator must be an nn.Module with a sample(n, generator) method, e.g. MLPGenerator"
+            "generator must be an nn.Module with a sample(n, seed) method, e.g. MLPGenerator"
         )
     if not isinstance(discriminator, nn.Module):
         raise TypeError(f"discriminator must be an nn.Module, got {type(discriminator).__name__}")

@@ -27,7 +27,7 @@ import contextlib
 import sys
 import types
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["ForbiddenCallError", "forbidden"]
 
@@ -69,9 +69,9 @@ def _innermost(fn: Callable) -> Callable:
 
 
 def _owners(fn: Callable) -> list[tuple[Any, str]]:
-    """Every ``(module or class, attribute)`` through which ``fn`` is reached: the attributes of the
-    loaded modules of its package (``torch.det`` and ``torch.linalg.det`` are both found) and the
-    class path of its qualified name."""
+    """Every ``(module or class, attribute)`` through which ``fn`` is reached: the attributes of
+    the loaded modules of its package (``torch.det`` and ``torch.linalg.det`` are both found) and
+    the class path of its qualified name."""
     root = (getattr(fn, "__module__", None) or "").split(".")[0]
     found: list[tuple[Any, str]] = []
     for name, module in list(sys.modules.items()):
@@ -92,7 +92,7 @@ def _owners(fn: Callable) -> list[tuple[Any, str]]:
 
 
 def _raiser(name: str) -> Callable:
-    def disabled(*args, **kwargs):
+    def disabled(*args: object, **kwargs: object) -> NoReturn:
         raise ForbiddenCallError(_message(name))
 
     return disabled

@@ -25,9 +25,17 @@ import math
 import numpy as np
 import torch
 
-from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from ._checks import (
+    VectorLike,
+    as_points,
+    check_positive_float,
+    check_positive_int,
+    make_generator,
+    module_dtype,
+)
+from ._deprecation import renamed_keywords
 from .config import device as default_device
-from .config import progress_bar
+from .train import fit
 
 __all__ = [
     "KERNELS",
@@ -54,7 +62,10 @@ __all__ = [
 
 
 def nll(log_prob: torch.Tensor) -> torch.Tensor:
-    r"""Mean negative log-likelihood −(1/n) Σ log P_θ(x_i) = KL(P̂_n ‖ P_θ) − const (slides, (3))."""
+    r"""Mean negative log-likelihood −(1/n) Σ log P_θ(x_i) = KL(P̂_n ‖ P_θ) − const.
+
+    (The slides' equation (3).)
+    """
     if not isinstance(log_prob, torch.Tensor) or log_prob.ndim != 1 or log_prob.numel() == 0:
         raise ValueError("log_prob must be a non-empty tensor of shape (n,)")
     if bool(torch.isnan(log_prob).any()):
@@ -62,7 +73,7 @@ def nll(log_prob: torch.Tensor) -> torch.Tensor:
     return -log_prob.mean()
 
 
-def _probability_vector(p, name: str) -> torch.Tensor:
+def _probability_vector(p: VectorLike, name: str) -> torch.Tensor:
     p = torch.as_tensor(p, dtype=torch.float64)
     if p.ndim != 1 or p.numel() == 0:
         raise ValueError(f"{name} must be a non-empty vector of probabilities")
@@ -73,8 +84,15 @@ def _probability_vector(p, name: str) -> torch.Tensor:
     return p
 
 
-def kl_divergence(p, q) -> float:
-    """KL(p ‖ q) = Σ p_i log(p_i / q_i) for probability vectors (``inf`` where q_i = 0 < p_i)."""
+def kl_divergence(p: VectorLike, q: VectorLike) -> float:
+    """KL(p ‖ q) = Σ p_i log(p_i / q_i) for probability vectors (``inf`` where q_i = 0 < p_i).
+
+    Example:
+        >>> round(kl_divergence([0.5, 0.5], [0.9, 0.1]), 4)  # ½ log(5/9) + ½ log 5
+        0.5108
+        >>> kl_divergence([0.5, 0.5], [1.0, 0.0])
+        inf
+    """
     p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
@@ -84,8 +102,13 @@ def kl_divergence(p, q) -> float:
     return float((p[support] * torch.log(p[support] / q[support])).sum())
 
 
-def js_divergence(p, q) -> float:
-    """JS(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2; between 0 and log 2 (disjoint supports)."""
+def js_divergence(p: VectorLike, q: VectorLike) -> float:
+    """JS(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2; in [0, log 2] (log 2: disjoint).
+
+    Example:
+        >>> js_divergence([1.0, 0.0], [0.0, 1.0]) == math.log(2)  # disjoint supports
+        True
+    """
     p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
@@ -133,7 +156,7 @@ def js_monte_carlo(
     return float(0.5 * (term_p + term_q))
 
 
-def total_variation(p, q) -> float:
+def total_variation(p: VectorLike, q: VectorLike) -> float:
     """TV(p, q) = ½ Σ |p_i − q_i| = sup over events |P(A) − Q(A)|, for probability vectors.
 
     In the weak form sup_{‖f‖_∞ ≤ 1} (E_p f − E_q f) = Σ |p_i − q_i| = 2 TV: the two differ by the
@@ -148,7 +171,9 @@ def total_variation(p, q) -> float:
 # -------------------------------------------------------------------------------- weak form
 
 
-def _pair(x, y, name_x="x", name_y="y") -> tuple[torch.Tensor, torch.Tensor]:
+def _pair(
+    x: torch.Tensor, y: torch.Tensor, name_x: str = "x", name_y: str = "y"
+) -> tuple[torch.Tensor, torch.Tensor]:
     x = as_points(x, name_x)
     y = as_points(y, name_y, dim=x.shape[1])
     if x.device != y.device:
@@ -190,15 +215,15 @@ def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -
     return float(d.median())
 
 
-def _rbf(sq, h):
+def _rbf(sq: torch.Tensor, h: float) -> torch.Tensor:
     return torch.exp(-sq / (2 * h * h))
 
 
-def _laplacian(sq, h):
+def _laplacian(sq: torch.Tensor, h: float) -> torch.Tensor:
     return torch.exp(-torch.sqrt(sq.clamp(min=0)) / h)
 
 
-def _imq(sq, h):
+def _imq(sq: torch.Tensor, h: float) -> torch.Tensor:
     return (1 + sq / (h * h)).rsqrt()
 
 
@@ -218,7 +243,25 @@ def mmd2(
     MMD²= E k(x, x′) + E k(y, y′) − 2 E k(x, y). The unbiased estimator (U-statistic) leaves out
     the diagonal terms k(x_i, x_i) and can be negative; the biased one (V-statistic) keeps them
     and is always ≥ 0. Differentiable in x and y, so usable as a training loss.
-    ``bandwidth`` is a positive number or ``"median"`` (:func:`median_heuristic`).
+
+    References:
+        | A Kernel Two-Sample Test (Gretton et al., 2012)
+        | https://jmlr.org/papers/v13/gretton12a.html
+
+    Arguments:
+        x, y: samples of P and Q, shapes ``(n, d)`` and ``(m, d)``.
+        kernel: ``"rbf"`` exp(−‖x − y‖²/2h²), ``"laplacian"`` exp(−‖x − y‖/h) or ``"imq"``
+            (1 + ‖x − y‖²/h²)^{−1/2}.
+        bandwidth: h > 0, or ``"median"`` (:func:`median_heuristic`).
+        unbiased: the U-statistic (``True``) or the V-statistic.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x, y = torch.randn(500, 2, generator=g), torch.randn(500, 2, generator=g)
+        >>> same, shifted = mmd2(x, y, bandwidth=1.0), mmd2(x, y + 1, bandwidth=1.0)
+        >>> exact = 2 / 3 * (1 - math.exp(-1 / 3))  # N(0, I_2) against N((1, 1), I_2), h = 1
+        >>> abs(float(same)) < 0.01, abs(float(shifted) - exact) < 0.02
+        (True, True)
     """
     x, y = _pair(x, y)
     if kernel not in KERNELS:
@@ -242,7 +285,7 @@ def mmd2(
     return xx + yy - 2 * kxy.mean()
 
 
-def _weights(w, n: int, name: str) -> np.ndarray:
+def _weights(w: VectorLike | None, n: int, name: str) -> np.ndarray:
     if w is None:
         return np.full(n, 1.0 / n)
     w = _probability_vector(w, name)
@@ -251,11 +294,27 @@ def _weights(w, n: int, name: str) -> np.ndarray:
     return w.numpy()
 
 
-def wasserstein(x: torch.Tensor, y: torch.Tensor, *, p: int = 2, a=None, b=None) -> float:
-    r"""Exact W_p between the empirical measures Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (uniform by default).
+def wasserstein(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    p: int = 2,
+    a: VectorLike | None = None,
+    b: VectorLike | None = None,
+) -> float:
+    r"""Exact W_p between the empirical measures Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (uniform a, b
+    by default).
 
-    W_p^p = min_{π ∈ Π(a, b)} Σ π_ij ‖x_i − y_j‖^p, a linear program solved exactly by POT's network
-    simplex (:func:`ot.emd2`) in float64. Returns W_p (the p-th root). Not differentiable.
+    W_p^p = min_{π ∈ Π(a, b)} Σ π_ij ‖x_i − y_j‖^p, a linear program solved exactly by POT's
+    network simplex (:func:`ot.emd2`) in float64. Returns W_p (the p-th root). Not
+    differentiable.
+
+    Example:
+        Translating a sample by v moves it by exactly ‖v‖:
+
+        >>> x = torch.randn(50, 2, generator=torch.Generator().manual_seed(0))
+        >>> round(wasserstein(x, x + torch.tensor([3.0, 4.0])), 4)
+        5.0
     """
     import ot
 
@@ -267,11 +326,22 @@ def wasserstein(x: torch.Tensor, y: torch.Tensor, *, p: int = 2, a=None, b=None)
     return max(value, 0.0) ** (1.0 / p)
 
 
-def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=None) -> float:
+def wasserstein_1d(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    p: int = 1,
+    a: VectorLike | None = None,
+    b: VectorLike | None = None,
+) -> float:
     r"""W_p on the real line by quantile functions: W_p^p = ∫_0^1 |F_x^{-1}(t) − F_y^{-1}(t)|^p dt.
 
     ``x`` and ``y`` are ``(n, 1)`` or ``(n,)``; optional weights. Exact for empirical measures:
     the quantile functions are step functions, integrated between the merged breakpoints.
+
+    Example:
+        >>> wasserstein_1d(torch.tensor([0.0, 1.0]), torch.tensor([2.0]))  # ½·2 + ½·1
+        1.5
     """
     x = x.reshape(-1, 1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x
     y = y.reshape(-1, 1) if isinstance(y, torch.Tensor) and y.ndim == 1 else y
@@ -297,11 +367,25 @@ def wasserstein_1d(x: torch.Tensor, y: torch.Tensor, *, p: int = 1, a=None, b=No
 
 
 def sliced_wasserstein(
-    x: torch.Tensor, y: torch.Tensor, *, p: int = 2, n_projections: int = 200, seed: int | None = 0
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    p: int = 2,
+    n_projections: int = 200,
+    seed: int | torch.Generator | None = 0,
 ) -> torch.Tensor:
     r"""Sliced W_p: (E_θ W_p^p(θᵀx, θᵀy))^{1/p} over random directions θ on the unit sphere.
 
     Needs equal sample sizes (sorted projections are matched); differentiable in x and y.
+
+    References:
+        | Sliced and Radon Wasserstein Barycenters of Measures (Bonneel et al., 2015)
+        | https://doi.org/10.1007/s10851-014-0506-3
+
+    Example:
+        >>> x = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+        >>> float(sliced_wasserstein(x, x))
+        0.0
     """
     x, y = _pair(x, y)
     if x.shape[0] != y.shape[0]:
@@ -325,8 +409,9 @@ def sliced_wasserstein(
 def leaky_mlp(
     dim: int, hidden: int, depth: int, *, spectral_norm: bool = False
 ) -> torch.nn.Sequential:
-    """R^dim → R: ``depth`` hidden linear layers of width ``hidden`` with LeakyReLU(0.2) (1-Lipschitz),
-    then a linear read-out; ``spectral_norm`` divides every linear layer by its largest singular value."""
+    """R^dim → R: ``depth`` hidden linear layers of width ``hidden`` with LeakyReLU(0.2)
+    (1-Lipschitz), then a linear read-out; ``spectral_norm`` divides every linear layer by its
+    largest singular value."""
     dims = (
         [check_positive_int(dim, "dim")]
         + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth")
@@ -361,7 +446,7 @@ class LipschitzCritic(torch.nn.Module):
         depth: int = 2,
         constraint: str = "gp",
         clip: float = 0.01,
-        device=None,
+        device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
 
@@ -382,34 +467,48 @@ class LipschitzCritic(torch.nn.Module):
             parameter.clamp_(-self.clip, self.clip)
 
 
+@renamed_keywords(generator="seed")
 def gradient_penalty(
     critic: torch.nn.Module,
     real: torch.Tensor,
     fake: torch.Tensor,
-    generator: torch.Generator | None = None,
+    seed: int | torch.Generator | None = None,
 ) -> torch.Tensor:
-    r"""E[(‖∇_x f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, t ~ U[0, 1] per pair (same batch sizes)."""
+    r"""E[(‖∇_x f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, t ~ U[0, 1] per pair (equal sizes).
+
+    References:
+        | Improved Training of Wasserstein GANs (Gulrajani et al., 2017)
+        | https://arxiv.org/abs/1704.00028
+
+    Example:
+        A linear critic f(x) = wᵀx has ‖∇f‖ = ‖w‖ everywhere: the penalty is (‖w‖ − 1)².
+
+        >>> critic = lambda x: x @ torch.tensor([3.0, 4.0])
+        >>> gradient_penalty(critic, torch.zeros(8, 2), torch.ones(8, 2), seed=0)
+        tensor(16.)
+    """
     real, fake = _pair(real, fake, "real", "fake")
     if real.shape[0] != fake.shape[0]:
         raise ValueError(
             f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
         )
-    t = torch.rand(real.shape[0], 1, generator=generator).to(real.device, real.dtype)
+    t = torch.rand(real.shape[0], 1, generator=make_generator(seed)).to(real.device, real.dtype)
     x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return (grad.norm(dim=1) - 1).square().mean()
 
 
+@renamed_keywords(steps="n_steps")
 def neural_distance(
     x: torch.Tensor,
     y: torch.Tensor,
     *,
     critic: LipschitzCritic | None = None,
-    steps: int = 1000,
+    n_steps: int = 1000,
     batch_size: int = 256,
     lr: float = 1e-3,
     penalty: float = 10.0,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
     progress: bool = False,
 ) -> tuple[float, LipschitzCritic, list[float]]:
     r"""Weak loss sup_f (E_x f − E_y f) over a neural critic family, by gradient ascent.
@@ -419,38 +518,55 @@ def neural_distance(
     With a 1-Lipschitz critic (``constraint="spectral"``) the value is a lower bound of the W_1
     distance between the two empirical measures. The gradient penalty enforces the constraint
     only softly (gradient norms near 1, not at most 1), so its value can exceed W_1 somewhat.
-    Stops with a clear error if the objective becomes non-finite.
+    Stops with a clear error if the objective becomes non-finite. The loop is
+    :func:`gencourse.train.fit` (Adam with β = (0.5, 0.9)).
+
+    References:
+        | Wasserstein GAN (Arjovsky et al., 2017)
+        | https://arxiv.org/abs/1701.07875
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(500, 1, generator=g)
+        >>> critic = LipschitzCritic(1, constraint="spectral", device="cpu")
+        >>> value, _, _ = neural_distance(x, x + 2, critic=critic, n_steps=300, lr=3e-3)
+        >>> 1.5 < value <= 2.0  # a lower bound of W_1 = 2
+        True
     """
 
     x, y = _pair(x, y)
-    steps, batch_size = (
-        check_positive_int(steps, "steps"),
-        check_positive_int(batch_size, "batch_size"),
-    )
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_positive_float(lr, "lr")
     critic = critic if critic is not None else LipschitzCritic(x.shape[1], device=x.device)
     if not isinstance(critic, LipschitzCritic):
         raise TypeError(f"critic must be a LipschitzCritic, got {type(critic).__name__}")
-    generator = make_generator(seed)
-    optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
-    history: list[float] = []
-    for step in progress_bar(range(steps), desc="critic", enabled=progress, leave=False):
-        bx = x[torch.randint(0, x.shape[0], (batch_size,), generator=generator).to(x.device)]
-        by = y[torch.randint(0, y.shape[0], (batch_size,), generator=generator).to(y.device)]
-        gap = critic(bx).mean() - critic(by).mean()
+    x, y = (t.to(dtype=module_dtype(critic)) for t in (x, y))  # the critic's dtype
+    rng = make_generator(seed)  # one stream: the minibatches and the penalty's interpolates
+
+    def objective(bx: torch.Tensor, by: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        gap = critic(bx).mean() - critic(by).mean()  # E_x f − E_y f, to be maximised
         loss = -gap
         if critic.constraint == "gp":
-            loss = loss + penalty * gradient_penalty(critic, bx, by, generator)
-        if not torch.isfinite(loss):
-            raise RuntimeError(
-                f"non-finite critic objective at step {step}: lower lr or check the inputs"
-            )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if critic.constraint == "clip":
-            critic.clip_weights()
-        history.append(float(gap.detach()))
+            loss = loss + penalty * gradient_penalty(critic, bx, by, rng)
+        return loss, {"gap": gap}
+
+    history = fit(
+        critic,
+        objective,
+        (x, y),
+        joint=False,  # two independent samples, a minibatch of each
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        betas=(0.5, 0.9),
+        after_step=critic.clip_weights if critic.constraint == "clip" else None,
+        seed=rng,
+        progress=progress,
+        desc="critic",
+        name="critic objective",
+        hint="lower lr or check the inputs",
+    )
     with torch.no_grad():
         value = float(critic(x).mean() - critic(y).mean())
-    return value, critic, history
+    return value, critic, history.gap

@@ -7,6 +7,7 @@ Tensors may live on any device; they are moved to the CPU for drawing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -93,7 +94,7 @@ def scatter(
     s: float = 2.0,
     alpha: float = 0.5,
     title: str | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Axes:
     """Scatter plot of 2D samples ``x`` of shape ``(n, 2)``."""
     x = (

@@ -5,7 +5,8 @@ r"""Optimal transport between finite point sets (the slides' supplementary secti
 * :func:`transport_plan`: the optimal coupling π ∈ Π(a, b) of Σ a_i δ_{x_i} and Σ b_j δ_{y_j} for
   the cost ‖x − y‖^p, a linear program (POT's network simplex); W_p^p = Σ π_ij ‖x_i − y_j‖^p;
 * :func:`kantorovich_dual`: the Kantorovich–Rubinstein dual of W_1,
-  max { Σ a_i f(x_i) − Σ b_j f(y_j) : |f(u) − f(v)| ≤ ‖u − v‖ on the points }, another linear program.
+  max { Σ a_i f(x_i) − Σ b_j f(y_j) : |f(u) − f(v)| ≤ ‖u − v‖ on the points }, another linear
+  program.
 
 Exact and in float64, for the small sets that illustrate the definitions; for W_p values alone
 use :func:`gencourse.losses.wasserstein`.
@@ -16,24 +17,30 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import check_positive_int
+from ._checks import VectorLike, check_positive_int
 from .losses import _pair, _weights
 
 __all__ = ["kantorovich_dual", "optimal_matching", "transport_plan"]
 
 
 def _sets(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The checks of the losses' pairs of samples, then float64 on the CPU (SciPy and POT run there)."""
+    """The losses' checks of a pair of samples, then float64 on the CPU (SciPy and POT's home)."""
     x, y = _pair(x, y)
     return x.detach().cpu().double(), y.detach().cpu().double()
 
 
 def optimal_matching(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
-    r"""The permutation π minimising Σ_i ‖x_i − y_{π(i)}‖² for ``x``, ``y`` of shape ``(n, d)``, and the
-    slides' distance ((1/n) Σ_i ‖x_i − y_{π(i)}‖²)^{1/2} (= W_2 of the two empirical measures).
+    r"""The permutation π minimising Σ_i ‖x_i − y_{π(i)}‖² for ``x``, ``y`` of shape ``(n, d)``,
+    and the slides' distance ((1/n) Σ_i ‖x_i − y_{π(i)}‖²)^{1/2}, W_2 of the two empirical
+    measures.
 
     Returns ``(permutation (n,) int64, distance)``; solved exactly by
     :func:`scipy.optimize.linear_sum_assignment`.
+
+    Example:
+        >>> x = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+        >>> optimal_matching(x, x.flip(0) + 1.0)  # each point to its shifted copy: √2 each
+        (tensor([1, 0]), 1.4142135623730951)
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -49,10 +56,15 @@ def optimal_matching(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, fl
 
 
 def transport_plan(
-    x: torch.Tensor, y: torch.Tensor, *, p: int = 2, a=None, b=None
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    p: int = 2,
+    a: VectorLike | None = None,
+    b: VectorLike | None = None,
 ) -> tuple[torch.Tensor, float]:
-    r"""Optimal coupling π ``(n, m)`` between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} for the cost ‖x − y‖^p
-    (uniform weights by default) and W_p = (Σ π_ij ‖x_i − y_j‖^p)^{1/p}.
+    r"""Optimal coupling π ``(n, m)`` between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} for the cost
+    ‖x − y‖^p (uniform weights by default) and W_p = (Σ π_ij ‖x_i − y_j‖^p)^{1/p}.
 
     π has row sums a and column sums b (its marginals are the two measures). Solved exactly by
     POT's network simplex (:func:`ot.emd`).
@@ -69,7 +81,7 @@ def transport_plan(
 
 
 def kantorovich_dual(
-    x: torch.Tensor, y: torch.Tensor, *, a=None, b=None
+    x: torch.Tensor, y: torch.Tensor, *, a: VectorLike | None = None, b: VectorLike | None = None
 ) -> tuple[float, torch.Tensor, torch.Tensor]:
     r"""The Kantorovich–Rubinstein dual of W_1 between Σ a_i δ_{x_i} and Σ b_j δ_{y_j}, solved as a
     linear program over the values of f at the n + m points:

@@ -1,8 +1,8 @@
 """Auto-graded homework with otter-grader: generate the assignments and check their grading.
 
-    python scripts/homework.py assign [NAME ...]   # otter assign every master into homework/dist/NAME/
-    python scripts/homework.py check  [NAME ...]   # assign, then check the grading (below)
-    python scripts/homework.py grade NAME NOTEBOOK # the per-question scores of one submission
+    python scripts/homework.py assign [NAME ...]    # otter assign: homework/dist/NAME/
+    python scripts/homework.py check  [NAME ...]    # assign, then check the grading (below)
+    python scripts/homework.py grade NAME NOTEBOOK  # the per-question scores of one submission
 
 The masters are Jupytext percent scripts, homework/NN_name.py (homework N belongs to chapter N), in
 otter's assignment format: raw cells ``# BEGIN QUESTION`` ... ``# END QUESTION``, solutions between
@@ -196,7 +196,7 @@ def autograder_zip(out: Path) -> Path:
 
 
 def zip_problems(master: Path, out: Path) -> list[str]:
-    """What a grading image needs and the zip lacks: requirements, seed, a test file per question."""
+    """What a grading image needs and the zip lacks: requirements, seed, tests per question."""
     problems = []
     with zipfile.ZipFile(autograder_zip(out)) as archive:
         names = set(archive.namelist())
@@ -332,7 +332,7 @@ class Scores(dict):
 
 
 def submission(out: Path, wrong: WrongSubmission) -> nbformat.NotebookNode:
-    """The solution notebook with the cell that defines the wrong submission's functions replaced."""
+    """The solution notebook, its cell defining the wrong submission's functions replaced."""
     name = out.name
     nb = nbformat.read(out / "autograder" / f"{name}.ipynb", as_version=4)
     replaced = defined_functions(wrong.source)

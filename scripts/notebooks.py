@@ -56,7 +56,7 @@ def chapters() -> list[Path]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files: list[str] = []
 
-    def walk(entries):
+    def walk(entries: list[dict]) -> None:
         for entry in entries:
             if "file" in entry:
                 files.append(entry["file"])
@@ -105,7 +105,8 @@ def _inline_literalincludes(markdown: str, source: Path) -> str:
             for line in match["options"].splitlines()
             if line.startswith(":")
         )
-        # option values are YAML scalars in MyST: a quoted value (needed when it holds ": ") loses its quotes
+        # option values are YAML scalars in MyST: a quoted value (needed when it holds ": ")
+        # loses its quotes
         options = {k.strip(): v.strip() for k, v in options.items()}
         options = {
             k: v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else v
@@ -151,7 +152,7 @@ if importlib.util.find_spec("gencourse") is None:
 
 import gencourse
 
-print("gencourse", gencourse.__version__, "on", gencourse.device(), "with the", gencourse.budget(), "budget")"""
+print("gencourse", gencourse.__version__, "on", gencourse.device(), "with the", gencourse.budget(), "budget")"""  # noqa: E501 (the twin's own lines)
     return nbformat.v4.new_code_cell(code)
 
 
@@ -181,7 +182,8 @@ def twin(path: Path) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
         "accelerator": "GPU",
         "colab": {"provenance": [], "gpuType": "T4"},
-        "source": f"generated from {path.relative_to(ROOT)} by scripts/notebooks.py; edit the chapter, not this file",
+        "source": f"generated from {path.relative_to(ROOT)} by scripts/notebooks.py; "
+        "edit the chapter, not this file",
     }
     _number_ids(out, path.stem)
     return out

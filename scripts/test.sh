@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   1. unit tests of gencourse and of the project's files (pytest tests/);
+#   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
+#      files (pytest tests/), the docstrings' examples (doctest), the package's unit tests again
+#      in float64;
 #   2. every chapter of _toc.yml executed by nbval, under the quick compute budget;
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
 #      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
@@ -17,8 +19,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
 export GENCOURSE_BUDGET=quick GENCOURSE_PROGRESS=0 PYTHONHASHSEED=0
 start=$SECONDS
 
-echo "== 1/6 unit tests"
+echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
+ruff check .
+ruff format --check .
 python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py
+python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
+# the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
+# (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
+# (chapters, twins, workflows, the builds) have no dtype
+package_tests=(tests/test_api.py)
+for module in gencourse/*.py; do
+  name=$(basename "$module" .py)
+  [ -f "tests/test_${name#_}.py" ] && package_tests+=("tests/test_${name#_}.py")
+done
+python -m pytest -q -p no:cacheprovider --dtype float64 "${package_tests[@]}"
 
 echo "== 2/6 nbval: every chapter, quick budget"
 nbdir=$(mktemp -d)

@@ -2,9 +2,10 @@
 
     python scripts/train_digits_classifier.py
 
-Deterministic (fixed seed, CPU, one thread; about 10 s). Writes gencourse/weights/digits_classifier.pt (a state dict,
-loaded with torch.load(..., weights_only=True) by gencourse.classifier.digits_classifier) and
-prints the held-out accuracy, which must be at least 97 %.
+Deterministic (fixed seed, CPU, one thread; about 10 s). Writes
+gencourse/weights/digits_classifier.pt (a state dict, loaded with
+torch.load(..., weights_only=True) by gencourse.classifier.digits_classifier) and prints the
+held-out accuracy, which must be at least 97 %.
 """
 
 import torch
@@ -16,7 +17,8 @@ if __name__ == "__main__":
     model, report = classifier.train_digits_classifier()
     print(
         f"held-out accuracy: {100 * report.test_accuracy:.2f} % (levels / 16), "
-        f"{100 * report.test_accuracy_dequantized:.2f} % ((levels + 1/2) / 17); final loss {report.loss[-1]:.4f}"
+        f"{100 * report.test_accuracy_dequantized:.2f} % ((levels + 1/2) / 17); "
+        f"final loss {report.loss[-1]:.4f}"
     )
     if min(report.test_accuracy, report.test_accuracy_dequantized) < 0.97:
         raise SystemExit("accuracy below 97 %: weights not written")

@@ -15,7 +15,7 @@ TOY_NAMES = sorted(data.TOYS)
 def test_toys_sample_reproducibly(name):
     rho = data.toy(name)
     x = rho.sample(500, seed=3)
-    assert x.shape == (500, 2) and x.dtype == torch.float32 and x.device.type == "cpu"
+    assert x.shape == (500, 2) and x.dtype == torch.get_default_dtype() and x.device.type == "cpu"
     assert torch.equal(x, rho.sample(500, seed=3))
     assert not torch.equal(x, rho.sample(500, seed=4))
     (x0, x1), (y0, y1) = rho.bounds

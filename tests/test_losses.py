@@ -322,7 +322,7 @@ def test_clipping_keeps_every_weight_in_range():
         x,
         y,
         critic=losses.LipschitzCritic(2, constraint="clip", clip=0.05, device="cpu"),
-        steps=20,
+        n_steps=20,
     )
     delta = float(torch.tensor(0.05))  # 0.05 as stored in float32
     assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= delta
@@ -332,14 +332,14 @@ def test_a_spectrally_normalised_critic_approaches_w1_from_below():
     x, y = randn(2000, 1, 24), randn(2000, 1, 25) + 2.0
     exact = losses.wasserstein_1d(x, y, p=1)
     critic = losses.LipschitzCritic(1, constraint="spectral", device="cpu")
-    value, _, _ = losses.neural_distance(x, y, critic=critic, steps=600, lr=3e-3, seed=1)
+    value, _, _ = losses.neural_distance(x, y, critic=critic, n_steps=600, lr=3e-3, seed=1)
     assert 0.85 * exact < value <= 1.01 * exact
 
 
 def test_a_gradient_penalty_critic_lands_near_w1():
     x, y = randn(2000, 1, 24), randn(2000, 1, 25) + 2.0
     exact = losses.wasserstein_1d(x, y, p=1)
-    value, _, _ = losses.neural_distance(x, y, steps=600, seed=1)
+    value, _, _ = losses.neural_distance(x, y, n_steps=600, seed=1)
     assert abs(value / exact - 1) < 0.15  # soft constraint: close, on either side
 
 
@@ -352,5 +352,5 @@ def test_a_non_finite_critic_objective_stops_with_a_clear_message():
     x = randn(10, 2, 26)
     with pytest.raises(RuntimeError, match="non-finite critic objective at step 0"):
         losses.neural_distance(
-            x, x + 1, critic=_ExplodingCritic(2, device="cpu"), steps=5, batch_size=4
+            x, x + 1, critic=_ExplodingCritic(2, device="cpu"), n_steps=5, batch_size=4
         )

@@ -96,7 +96,8 @@ def test_frechet_distance_matches_the_scipy_formula(d):
 
 
 def test_frechet_distance_is_the_closed_form_w2_between_gaussians():
-    # commuting covariances: W2² = ‖μ1 − μ2‖² + ‖Σ1^{1/2} − Σ2^{1/2}‖_F²; in 1D (σ1 − σ2)² + (m1 − m2)²
+    # commuting covariances: W2² = ‖μ1 − μ2‖² + ‖Σ1^{1/2} − Σ2^{1/2}‖_F²;
+    # in 1D (σ1 − σ2)² + (m1 − m2)²
     c1 = torch.diag(torch.tensor([1.0, 4.0, 9.0], dtype=torch.float64))
     c2 = torch.diag(torch.tensor([4.0, 1.0, 1.0], dtype=torch.float64))
     m1, m2 = (

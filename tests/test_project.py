@@ -1,5 +1,6 @@
 """Checks of the project's own files: dependencies, chapters, Colab twins, CI command."""
 
+import ast
 import re
 import sys
 
@@ -65,13 +66,64 @@ def test_chapter_follows_the_conventions(path):
     assert "{literalinclude} ../gencourse/" in text, (
         "the chapter shows the package's code, not a copy"
     )
-    # Executing a live widget unattended can leave the client waiting forever (jupyter/nbclient#312,
-    # seen here): widget cells are shown but not executed by the build or nbval.
+    # Executing a live widget unattended can leave the client waiting forever
+    # (jupyter/nbclient#312, seen here): widget cells are shown but not executed by the build or
+    # nbval.
     for cell in code:
         if "widgets.interact" in cell.source:
             assert (
                 "skip-execution" in cell.metadata.get("tags", []) and "NBVAL_SKIP" in cell.source
             ), cell.source
+
+
+def _line_length() -> int:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_code_cells_fit_in_the_line_length(path):
+    # the package's limit ([tool.ruff] line-length): no code cell scrolls sideways in the book
+    limit = _line_length()
+    nb = jupytext.read(path, fmt="md:myst")
+    long = [
+        f"{len(line)} columns: {line.strip()[:70]}"
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > limit
+    ]
+    assert not long, (
+        f"{len(long)} code line(s) over {limit} columns (python scripts/wrap_long_lines.py "
+        f"{path.relative_to(ROOT)} wraps most): {long}"
+    )
+
+
+def test_wrap_long_lines_wraps_only_long_lines_and_keeps_the_code(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import wrap_long_lines
+
+    call = "result = compute(" + ", ".join(f"argument_{i}=value_{i}" for i in range(9)) + ")"
+    text = "the next line is longer than the limit " * 3
+    code = "\n".join(
+        [
+            "x  =  1",  # not ruff's style, but short: left as it is
+            call,
+            f'print(f"{text}{{x}} and {text}")',
+            "# " + "a comment that is far too long to fit " * 3,
+            "xa, ya = torch.randn(20, 3, generator=first_generator), "
+            "torch.randn(15, 3, generator=second_generator) + 1",
+            "y = 2  # " + "a trailing comment " * 5,
+        ]
+    )
+    chapter = tmp_path / "c.md"
+    chapter.write_text(f"# T\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{code}\n```\n")
+    wrap_long_lines.main([str(chapter)])
+    wrapped = chapter.read_text().split("```{code-cell} ipython3\n:tags: [remove-cell]\n\n")[1]
+    wrapped = wrapped.split("\n```")[0]
+    assert wrapped.startswith("x  =  1\nresult = compute(argument_0=value_0, ")
+    assert max(len(line) for line in wrapped.splitlines()) <= _line_length()
+    assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(code)), "the code is unchanged"
+    assert len(wrapped.splitlines()) <= 3 * len(code.splitlines()), "cells stay short"
 
 
 def test_colab_twins_are_up_to_date():

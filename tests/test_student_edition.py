@@ -1,4 +1,5 @@
-"""Tests of the student edition (run after `bash scripts/build-student.sh`; scripts/test.sh does both).
+"""Tests of the student edition (run after `bash scripts/build-student.sh`; scripts/test.sh does
+both).
 
 Every exercise of every chapter is in the student edition and no solution is: no solution box,
 and none of the code that a gated solution (solution-start ... solution-end) runs. Set
@@ -22,7 +23,8 @@ require_build(HTML, "student edition", "bash scripts/build-student.sh")
 
 def gated_solution_code(text: str) -> list[str]:
     """For every code cell between solution-start and solution-end, its first line of code that
-    appears nowhere else in the chapter (so that finding it in a page means the solution is there)."""
+    appears nowhere else in the chapter (so that finding it in a page means the solution is
+    there)."""
     lines = []
     for block in re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.S):
         for cell in re.findall(r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*\n?(.*?)```", block, re.S):

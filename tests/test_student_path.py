@@ -104,7 +104,8 @@ def html_text(path: Path) -> str:
 
 
 def notebook_text(path: Path) -> str:
-    """Every cell's source and text output of a notebook, and its metadata (otter embeds tests there)."""
+    """Every cell's source and text output of a notebook, and its metadata (otter embeds tests
+    there)."""
     nb = json.loads(path.read_text())
     parts = ["".join(cell.get("source", "")) for cell in nb["cells"]]
     for cell in nb["cells"]:
