@@ -7,7 +7,7 @@ distributions with known densities (:func:`kl_monte_carlo`, :func:`js_monte_carl
 
 **Weak form**: L(P, P′) = sup_{f ∈ F} (E_P f − E_{P′} f), which only needs samples:
 
-* F = low-order monomials: :func:`moment_distance`;
+* F = monomials up to a degree: :func:`moment_distance`;
 * ‖f‖_∞ ≤ 1: total variation, :func:`total_variation` (for probability vectors, e.g.
   histograms; the sup equals 2 TV with the convention TV = ½ Σ|p − q|);
 * ‖f‖_Lip ≤ 1: Wasserstein-1, exactly by optimal transport (:func:`wasserstein`, POT's network
@@ -183,12 +183,17 @@ def _pair(
     return x, y
 
 
-def moment_distance(x: torch.Tensor, y: torch.Tensor) -> float:
-    r"""‖mean(x) − mean(y)‖ + ‖Cov(x) − Cov(y)‖_F: the weak loss with F = {x_i, x_i x_j}.
+def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
+    r"""Moment matching: the weak loss whose test functions are monomials up to degree ``order``.
 
-    Zero whenever the first two moments agree, however different the distributions.
+    ‖mean(x) − mean(y)‖ + ‖Cov(x) − Cov(y)‖_F compares the degrees 1 and 2 (the test functions
+    x_i and x_i x_j); each degree k = 3, …, ``order`` adds ‖mean(x^k) − mean(y^k)‖, the distance
+    between the coordinate-wise k-th moments (the test functions x_i^k, without the mixed
+    monomials of degree k). In d = 1 this is the slides' class {x, x², x³, …} truncated at
+    ``order``. It is zero whenever those moments agree, however different the distributions.
     """
     x, y = _pair(x, y)
+    order = check_positive_int(order, "order", minimum=2)
     if x.shape[0] < 2 or y.shape[0] < 2:
         raise ValueError("x and y need at least 2 points each for a covariance")
     x, y = x.double(), y.double()
@@ -196,7 +201,8 @@ def moment_distance(x: torch.Tensor, y: torch.Tensor) -> float:
     cov = float(
         (torch.cov(x.T).reshape(x.shape[1], -1) - torch.cov(y.T).reshape(y.shape[1], -1)).norm()
     )
-    return mean + cov
+    higher = sum(float((x.pow(k).mean(0) - y.pow(k).mean(0)).norm()) for k in range(3, order + 1))
+    return mean + cov + higher
 
 
 def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -> float:

@@ -192,6 +192,42 @@ def test_power_law_fit_recovers_an_exact_power_law():
     assert classical.samples_needed(0.1, 1.0, 0.5) == math.inf
 
 
+def test_kde_log_probs_shares_distances_but_matches_each_kde():
+    x = torch.randn(300, 3, generator=torch.Generator().manual_seed(4))
+    query = 2 * torch.randn(50, 3, generator=torch.Generator().manual_seed(5))  # far points too
+    query[0] = 40.0  # every term under float32's smallest number for h = 0.05 and 0.3
+    hs = [0.05, 0.3, 1.7]
+    shared = classical.kde_log_probs(query, x, hs, chunk_size=16)
+    assert shared.shape == (3, 50)
+    sq = torch.cdist(query.double(), x.double()).square()
+    for row, h in zip(shared, hs):
+        # the definition in float64: log (1/m) Σ_j N(x; x_j, h² I)
+        exact = torch.logsumexp(-sq / (2 * h * h), dim=1) - math.log(300)
+        exact -= 3 * math.log(h) + 1.5 * math.log(2 * math.pi)
+        # (not scikit-learn's KernelDensity here: its tree sums lose accuracy below about -20)
+        np.testing.assert_allclose(row.double().numpy(), exact.numpy(), rtol=1e-6, atol=1e-4)
+        assert torch.allclose(row, classical.KDE(h).fit(x).log_prob(query), atol=1e-4)
+    with pytest.raises(ValueError, match="bandwidths"):
+        classical.kde_log_probs(query, x, [])
+    with pytest.raises(ValueError, match="bandwidths"):
+        classical.kde_log_probs(query, x, [0.1, -1.0])
+
+
+def test_kde_error_uses_the_oracle_bandwidth_among_the_factors():
+    rho = data.gaussian_pair(2)
+    tv, h = classical.kde_tv_error(rho, 400, n_test=500, factors=(0.5, 1.0, 2.0))
+    x = rho.sample(400, seed=0)
+    validation, test = rho.sample(500, seed=1), rho.sample(500, seed=2)
+    candidates = [classical.bandwidth_rule(x) * f for f in (0.5, 1.0, 2.0)]
+
+    def error(h, points):  # the definition, one KDE at a time
+        kde = classical.KDE(h).fit(x)
+        return classical.total_variation_mc(rho.log_prob(points), kde.log_prob(points))
+
+    best = min(candidates, key=lambda c: error(c, validation))
+    assert h == pytest.approx(best) and tv == pytest.approx(error(best, test), abs=1e-5)
+
+
 def test_kde_error_grows_with_dimension():
     errors = classical.curse_of_dimensionality((1, 8), (200, 800), n_test=1000, progress=False)
     assert errors.shape == (2, 2)

@@ -201,6 +201,25 @@ def test_moment_distance_is_blind_to_distributions_with_equal_moments():
     uniform = (torch.rand(200_000, 1, generator=g) * 2 - 1) * math.sqrt(3)
     assert losses.moment_distance(gauss, uniform) < 0.02
     assert losses.wasserstein_1d(gauss, uniform) > 0.05
+    # ... but not to the fourth moment: E z⁴ = 3 for N(0, 1), 9/5 for U[−√3, √3]
+    assert losses.moment_distance(gauss, uniform, order=4) == pytest.approx(1.2, abs=0.1)
+
+
+def test_higher_moments_are_the_coordinatewise_monomials():
+    g = torch.Generator().manual_seed(22)
+    x, y = torch.randn(500, 2, generator=g).double(), torch.rand(300, 2, generator=g).double()
+    xn, yn = x.numpy(), y.numpy()
+    expected = (
+        np.linalg.norm(xn.mean(0) - yn.mean(0))
+        + np.linalg.norm(np.cov(xn.T) - np.cov(yn.T))
+        + sum(np.linalg.norm((xn**k).mean(0) - (yn**k).mean(0)) for k in (3, 4, 5))
+    )
+    assert losses.moment_distance(x, y, order=5) == pytest.approx(expected, rel=1e-10)
+    assert losses.moment_distance(x, y) == pytest.approx(
+        np.linalg.norm(xn.mean(0) - yn.mean(0)) + np.linalg.norm(np.cov(xn.T) - np.cov(yn.T))
+    )
+    with pytest.raises(ValueError, match="order"):
+        losses.moment_distance(x, y, order=1)
 
 
 def test_nll_is_the_mean_negative_log_likelihood():
