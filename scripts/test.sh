@@ -9,9 +9,12 @@
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
 #      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
 #   4. the tests of the built HTML, and of the twins' numbers and links against it;
-#   5. the homework: otter assign on every assignment, the autograder on each reference solution
-#      (full marks) and on each blank student notebook (must not pass);
-#   6. the student edition (solutions hidden), built without execution, and its tests.
+#   5. the homework: otter assign on every assignment (which grades each reference solution: full
+#      marks), each blank student notebook (no code points) and each recorded wrong submission
+#      (loses points on its question), and the requirements and seed of every autograder zip;
+#   6. the student edition (solutions hidden), built without execution, and its tests; then the
+#      student path end to end: no solution of the book or of the homework in any file a student
+#      receives (student edition, student twins, homework student notebooks).
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -64,11 +67,12 @@ timeout --kill-after=30 1200 python scripts/bookcache.py build --budget quick --
 echo "== 4/6 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py
 
-echo "== 5/6 homework: otter assign, autograder on solutions and on blanks"
+echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
 timeout --kill-after=30 900 python scripts/homework.py check
 
 echo "== 6/6 student edition: built without solutions"
 STUDENT_EXECUTE=off bash scripts/build-student.sh
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py \
+  tests/test_student_path.py
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
