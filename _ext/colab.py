@@ -1,9 +1,11 @@
 """Sphinx extension: the ``colab-badge`` directive, a link that opens a chapter's Colab notebook.
 
-Colab opens only ``.ipynb`` files, so each chapter ``chapters/NAME.md`` has a twin
-``notebooks/NAME.ipynb`` (made by ``scripts/notebooks.py``). The link is built from the
-repository URL and branch of ``_config.yml`` (``repository.url``/``repository.branch``), the one
-place the repository is named.
+Colab opens only ``.ipynb`` files, so each chapter ``chapters/NAME.md`` has two twins made by
+``scripts/notebooks.py``: ``notebooks/NAME.ipynb`` (the instructor set, with the solutions) and
+``notebooks/student/NAME.ipynb`` (the student set, without). The full book links to the first; the
+student edition (``student_edition = True``, see ``student_edition.py``) to the second. The link is
+built from the repository URL and branch of ``_config.yml`` (``repository.url``/
+``repository.branch``), the one place the repository is named.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from sphinx.util.docutils import SphinxDirective
 COLAB = "https://colab.research.google.com/github"
 
 
-def colab_url(repository_url: str, branch: str, docname: str) -> str:
-    """Colab URL of the twin notebook of the chapter ``docname`` (e.g. ``chapters/01_x``)."""
+def colab_url(repository_url: str, branch: str, docname: str, student: bool = False) -> str:
+    """Colab URL of the twin notebook of the chapter ``docname`` (e.g. ``chapters/01_x``), in
+    the student set (no solutions) when ``student``."""
     repo = repository_url.rstrip("/").removesuffix(".git")
     prefix = "https://github.com/"
     if not repo.startswith(prefix):
         raise ValueError(
             f"repository.url must be a https://github.com/OWNER/REPO URL, got {repository_url!r}"
         )
-    notebook = PurePosixPath("notebooks") / (PurePosixPath(docname).name + ".ipynb")
+    folder = PurePosixPath("notebooks/student" if student else "notebooks")
+    notebook = folder / (PurePosixPath(docname).name + ".ipynb")
     return f"{COLAB}/{repo[len(prefix) :]}/blob/{branch}/{notebook}"
 
 
@@ -40,6 +44,7 @@ class ColabBadge(SphinxDirective):
             options.get("repository_url", ""),
             options.get("repository_branch", "main"),
             self.env.docname,
+            student=bool(getattr(self.config, "student_edition", False)),
         )
         link = nodes.reference(
             "", "Open this chapter in Colab", refuri=url, classes=["colab-link"]

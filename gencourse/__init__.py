@@ -6,8 +6,9 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.flows` (normalizing flows), :mod:`gencourse.losses` (strong and weak losses),
 :mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.metrics` (evaluation),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
-(optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, and
-:mod:`gencourse.train`, the one training loop of the models that minimise one loss.
+(optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`,
+:mod:`gencourse.explore` (the chapters' interactive experiments), and :mod:`gencourse.train`,
+the one training loop of the models that minimise one loss.
 
 Conventions: randomness is one keyword, ``seed`` (an int, a :class:`torch.Generator` or ``None``
 for torch's global generator); a number of optimisation or sampling steps is ``n_steps``.
@@ -18,6 +19,7 @@ from . import (
     classifier,
     data,
     ebm,
+    explore,
     flows,
     gan,
     losses,
@@ -37,6 +39,7 @@ __all__ = [
     "data",
     "device",
     "ebm",
+    "explore",
     "flows",
     "gan",
     "losses",

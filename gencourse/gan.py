@@ -18,7 +18,7 @@ Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -53,6 +53,7 @@ __all__ = [
     "generator_loss",
     "toy_models",
     "train_gan",
+    "train_gans",
     "train_moment_matching",
 ]
 
@@ -279,7 +280,9 @@ class ConvDiscriminator(nn.Module):
 def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> torch.Tensor:
     r"""The discriminator's (critic's) loss, to be *minimised* over w.
 
-    ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``.
+    ``real`` and ``fake`` are f_w's outputs on data and on generated points, shape ``(n,)``
+    (or ``(S, n)`` for S models trained together: the means run over the last dimension and the
+    result has shape ``(S,)``).
     ``kind="gan"``: −E log σ(f(x)) − E log(1 − σ(f(G(z))))
     = E softplus(−f(x)) + E softplus(f(G(z)));
     at the optimal discriminator its value is log 4 − 2 JS(ρ*, P_θ).
@@ -292,14 +295,15 @@ def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> tor
         1.3863
     """
     if kind == "gan":
-        return F.softplus(-real).mean() + F.softplus(fake).mean()
+        return F.softplus(-real).mean(-1) + F.softplus(fake).mean(-1)
     if kind == "wasserstein":
-        return fake.mean() - real.mean()
+        return fake.mean(-1) - real.mean(-1)
     raise ValueError(f"kind must be 'gan' or 'wasserstein', got {kind!r}")
 
 
 def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
-    r"""The generator's loss, to be *minimised* over θ, from f_w(G_θ(z)) of shape ``(n,)``.
+    r"""The generator's loss, to be *minimised* over θ, from f_w(G_θ(z)) of shape ``(n,)``
+    (or ``(S, n)``: one loss per model, the mean over the last dimension).
 
     ``"saturating"``: E log(1 − D(G(z))) = −E softplus(f) (the minimax game itself);
     ``"non-saturating"``: −E log D(G(z)) = E softplus(−f); ``"wasserstein"``: −E f(G(z)).
@@ -314,11 +318,11 @@ def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
         [-0.0, -1.0]
     """
     if kind == "saturating":
-        return -F.softplus(fake).mean()
+        return -F.softplus(fake).mean(-1)
     if kind == "non-saturating":
-        return F.softplus(-fake).mean()
+        return F.softplus(-fake).mean(-1)
     if kind == "wasserstein":
-        return -fake.mean()
+        return -fake.mean(-1)
     raise ValueError(f"kind must be 'saturating', 'non-saturating' or 'wasserstein', got {kind!r}")
 
 
@@ -430,16 +434,22 @@ TOY_SETTINGS: dict[str, dict[str, float | bool]] = {
 
 
 def toy_models(
-    recipe: str, dim: int = 2, *, latent_dim: int = 2, device: torch.device | str | None = None
+    recipe: str,
+    dim: int = 2,
+    *,
+    latent_dim: int = 2,
+    hidden_generator: int = 256,
+    hidden_critic: int = 128,
+    device: torch.device | str | None = None,
 ) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """The generator G_θ (3 hidden layers of 256) and discriminator f_w (3 hidden layers of 128,
-    spectrally normalised when ``recipe`` needs it) used on the 2D benchmarks with
-    :data:`TOY_SETTINGS`."""
+    """The generator G_θ (3 hidden layers of ``hidden_generator``) and discriminator f_w (3 hidden
+    layers of ``hidden_critic``, spectrally normalised when ``recipe`` needs it) used on the 2D
+    benchmarks with :data:`TOY_SETTINGS`."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
-    generator = MLPGenerator(latent_dim, dim, hidden=256, depth=3, device=device)
+    generator = MLPGenerator(latent_dim, dim, hidden=hidden_generator, depth=3, device=device)
     discriminator = MLPDiscriminator(
-        dim, hidden=128, depth=3, spectral_norm=RECIPES[recipe].spectral_norm, device=device
+        dim, hidden_critic, 3, spectral_norm=RECIPES[recipe].spectral_norm, device=device
     )
     return generator, discriminator
 
@@ -623,3 +633,357 @@ def train_gan(
     history.seconds = time.perf_counter() - start
     generator.eval()
     return history
+
+
+# ----------------------------------------------------------------------------------------------
+# Many small GANs of one architecture, trained together
+# ----------------------------------------------------------------------------------------------
+
+_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.SiLU, nn.GELU, nn.Softplus)
+
+
+class _StackedMLP:
+    r"""S MLPs of one architecture (``nn.Sequential`` of ``nn.Linear`` layers, spectrally
+    normalised or not, and element-wise activations) as one network on inputs ``(S, n, d)``:
+    each linear layer holds its S weight matrices in one tensor ``(S, out, in)`` and runs as one
+    batched product x W_sᵀ + b_s (``torch.baddbmm``); model s only ever touches slice s.
+
+    The stacked tensors are copies of the modules' parameters, trained in their place and
+    copied back by :meth:`write_back`. A spectrally normalised layer repeats
+    ``torch.nn.utils.parametrizations.spectral_norm`` in training mode: one power iteration per
+    forward pass, then W / (uᵀ W v).
+    """
+
+    def __init__(self, nets: list[nn.Module], name: str) -> None:
+        self.nets = nets
+        shapes = [[tuple(p.shape) for p in net.parameters()] for net in nets]
+        if any(shape != shapes[0] for shape in shapes):
+            raise ValueError(f"the {name} must all have the same architecture (parameter shapes)")
+        self.plan: list[tuple[str, int]] = []
+        self.weight: dict[int, torch.Tensor] = {}
+        self.bias: dict[int, torch.Tensor] = {}
+        self.u: dict[int, torch.Tensor] = {}
+        self.v: dict[int, torch.Tensor] = {}
+        for i, layer in enumerate(nets[0]):
+            if isinstance(layer, nn.Linear):
+                kind = "linear"
+                if nn.utils.parametrize.is_parametrized(layer, "weight"):
+                    if type(layer.parametrizations.weight[0]).__name__ != "_SpectralNorm":
+                        raise TypeError(
+                            f"{name}: only spectral_norm parametrizations are supported"
+                        )
+                    kind = "spectral"
+                    norms = [net[i].parametrizations.weight[0] for net in nets]
+                    self.u[i] = torch.stack([norm._u for norm in norms]).detach().clone()
+                    self.v[i] = torch.stack([norm._v for norm in norms]).detach().clone()
+                    self.eps = norms[0].eps
+                self.weight[i] = self._stack([self._weight(net[i]) for net in nets])
+                if layer.bias is not None:
+                    self.bias[i] = self._stack([net[i].bias for net in nets])
+                self.plan.append((kind, i))
+            elif isinstance(layer, _ELEMENTWISE):
+                self.plan.append(("act", i))
+            else:
+                raise TypeError(
+                    f"{name}: layer {i} is a {type(layer).__name__}; only Linear layers and "
+                    "element-wise activations can be trained together"
+                )
+
+    @staticmethod
+    def _weight(layer: nn.Linear) -> torch.Tensor:
+        if nn.utils.parametrize.is_parametrized(layer, "weight"):
+            return layer.parametrizations.weight.original
+        return layer.weight
+
+    @staticmethod
+    def _stack(tensors: list[torch.Tensor]) -> torch.Tensor:
+        return torch.stack([t.detach() for t in tensors]).clone().requires_grad_(True)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return list(self.weight.values()) + list(self.bias.values())
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        for kind, i in self.plan:
+            if kind == "act":
+                x = self.nets[0][i](x)
+                continue
+            weight = self.weight[i]
+            if kind == "spectral":
+                with torch.no_grad():  # one power iteration, as the parametrization does
+                    w = weight.detach()
+                    u = torch.bmm(w, self.v[i].unsqueeze(2)).squeeze(2)
+                    self.u[i] = F.normalize(u, dim=1, eps=self.eps)
+                    v = torch.bmm(w.transpose(1, 2), self.u[i].unsqueeze(2)).squeeze(2)
+                    self.v[i] = F.normalize(v, dim=1, eps=self.eps)
+                sigma = torch.einsum("so,soi,si->s", self.u[i], weight, self.v[i])
+                weight = weight / sigma[:, None, None]
+            if i in self.bias:
+                x = torch.baddbmm(self.bias[i].unsqueeze(1), x, weight.transpose(1, 2))
+            else:
+                x = torch.bmm(x, weight.transpose(1, 2))
+        return x
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        """Copy the trained parameters (and spectral norm's u, v) into the S modules."""
+        for kind, i in self.plan:
+            if kind == "act":
+                continue
+            for s, net in enumerate(self.nets):
+                self._weight(net[i]).copy_(self.weight[i][s])
+                if i in self.bias:
+                    net[i].bias.copy_(self.bias[i][s])
+                if kind == "spectral":
+                    norm = net[i].parametrizations.weight[0]
+                    norm._u.copy_(self.u[i][s])
+                    norm._v.copy_(self.v[i][s])
+
+
+class _StackedOptimizer:
+    r"""Adam or RMSprop with torch's defaults on stacked parameters ``(S, ...)``, with one
+    learning rate per model: elementwise, so slice s follows exactly the update that
+    ``torch.optim.Adam`` / ``RMSprop`` would give model s alone (up to rounding), in a handful of
+    tensor operations whatever S."""
+
+    def __init__(
+        self,
+        name: str,
+        parameters: Sequence[torch.Tensor],
+        lr: torch.Tensor,
+        betas: tuple[float, float],
+    ) -> None:
+        if name not in ("adam", "rmsprop"):
+            raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {name!r}")
+        self.name, self.parameters, self.lr, self.betas = name, list(parameters), lr, betas
+        self.state = [[torch.zeros_like(p), torch.zeros_like(p)] for p in self.parameters]
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, factor: float = 1.0) -> None:
+        """One update with learning rates ``factor`` · lr (the schedule's factor)."""
+        self.steps += 1
+        beta1, beta2 = self.betas
+        for p, (first, second) in zip(self.parameters, self.state):
+            lr = (factor * self.lr).reshape(-1, *[1] * (p.ndim - 1))
+            grad = p.grad
+            if self.name == "adam":  # torch.optim.Adam, eps = 1e-8
+                first.lerp_(grad, 1 - beta1)
+                second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = (second.sqrt() / (1 - beta2**self.steps) ** 0.5).add_(1e-8)
+                p.sub_(lr / (1 - beta1**self.steps) * first / denom)
+            else:  # torch.optim.RMSprop, alpha = 0.99, eps = 1e-8
+                second.mul_(0.99).addcmul_(grad, grad, value=0.01)
+                p.sub_(lr * grad / second.sqrt().add_(1e-8))
+
+
+def _per_model(
+    value: float | Sequence[float] | None, name: str, n_models: int, default: float | None
+) -> list[float | None]:
+    """``value`` (a number, a sequence of one number per model, or None for ``default``) as a
+    list of ``n_models`` positive floats (or Nones)."""
+    if value is None:
+        return [default] * n_models
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_models:
+            raise ValueError(
+                f"{name} must hold one value per model ({n_models}), got {len(value)}"
+            )
+        return [check_positive_float(v, name) for v in value]
+    return [check_positive_float(value, name)] * n_models
+
+
+def train_gans(
+    generators: Sequence[MLPGenerator],
+    discriminators: Sequence[MLPDiscriminator],
+    data: torch.Tensor | Sequence[torch.Tensor],
+    *,
+    seeds: Sequence[int],
+    recipe: str = "wgan-gp",
+    n_steps: int = 2000,
+    batch_size: int = 256,
+    n_critic: int | None = None,
+    lr: float | Sequence[float] | None = None,
+    lr_generator: float | Sequence[float] | None = None,
+    clip: float | Sequence[float] | None = None,
+    gp_weight: float | None = None,
+    lr_decay: bool = False,
+    eval_every: int = 0,
+    evaluate: Callable | Sequence[Callable] | None = None,
+    n_eval: int = 2500,
+    n_snapshot: int = 0,
+    stop_on_nonfinite: bool = True,
+    progress: bool = True,
+) -> list[GANHistory]:
+    r""":func:`train_gan` for S independent pairs (G_s, f_s) of one MLP architecture, at once.
+
+    Model s is trained as ``train_gan(generators[s], discriminators[s], data[s], seed=seeds[s],
+    lr=lr[s], lr_generator=lr_generator[s], clip=clip[s], ...)`` would train it (the same
+    minibatches, latent draws and updates, up to floating-point rounding), but every layer of
+    the S networks runs as one batched matrix product: on a GPU, small networks trained one
+    after another leave the device idle, and on a CPU the per-operation overhead is paid once
+    instead of S times. ``data``, ``lr``, ``lr_generator``, ``clip`` and ``evaluate`` take one
+    value for all models or a sequence of one per model; the other arguments are shared. The S
+    models' parameters and optimiser states are stacked (one tensor per layer), so a step costs
+    a fixed number of tensor operations whatever S; the trained parameters are copied back
+    into the modules at the end. Returns one :class:`GANHistory` per model; its ``seconds`` is
+    the batch's wall time divided by S. A non-finite loss stops training with a message naming
+    the model; with ``stop_on_nonfinite=False`` that model's parameters turn NaN while the
+    others train on unaffected (for sweeps, where a learning rate too large is a result).
+    """
+    if recipe not in RECIPES:
+        raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
+    config = RECIPES[recipe]
+    gens, discs = list(generators), list(discriminators)
+    if not gens or len(gens) != len(discs):
+        raise ValueError(
+            f"generators and discriminators must be non-empty and of equal length, got "
+            f"{len(gens)} and {len(discs)}"
+        )
+    if not all(isinstance(g, MLPGenerator) for g in gens):
+        raise TypeError("generators must all be MLPGenerator (use train_gan for other models)")
+    if not all(isinstance(d, MLPDiscriminator) for d in discs):
+        raise TypeError("discriminators must all be MLPDiscriminator (use train_gan otherwise)")
+    if config.spectral_norm and not all(d.spectral_norm for d in discs):
+        raise ValueError(f"recipe {recipe!r} needs discriminators built with spectral_norm=True")
+    n_models = len(gens)
+    device = module_device(gens[0])
+    if any(module_device(m) != device for m in gens + discs):
+        raise ValueError(f"every generator and discriminator must be on {device}")
+    seeds = list(seeds)
+    if len(seeds) != n_models:
+        raise ValueError(f"seeds must hold one seed per model ({n_models}), got {len(seeds)}")
+    rngs = [make_generator(seed) for seed in seeds]
+    if isinstance(data, torch.Tensor):
+        data = [data] * n_models
+    if len(data) != n_models:
+        raise ValueError(f"data must be one tensor or one per model ({n_models}), got {len(data)}")
+    dim = gens[0].dim
+    datas = [as_points(x, "data", dim=dim, min_points=2).to(device) for x in data]
+    n_steps = check_positive_int(n_steps, "n_steps")
+    batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
+    n_critic = config.n_critic if n_critic is None else check_positive_int(n_critic, "n_critic")
+    lr_d = _per_model(lr, "lr", n_models, config.lr)
+    lr_g = lr_d if lr_generator is None else _per_model(lr_generator, "lr_generator", n_models, 0)
+    clips = _per_model(clip, "clip", n_models, config.clip)
+    gp_weight = (
+        config.gp_weight if gp_weight is None else check_positive_float(gp_weight, "gp_weight")
+    )
+    eval_every = check_positive_int(eval_every, "eval_every", minimum=0)
+    evaluates = list(evaluate) if isinstance(evaluate, (list, tuple)) else [evaluate] * n_models
+    if len(evaluates) != n_models or not (
+        all(e is None for e in evaluates) or all(callable(e) for e in evaluates)
+    ):
+        raise TypeError("evaluate must be a callable or a sequence of one callable per model")
+    n_eval = check_positive_int(n_eval, "n_eval")
+    n_snapshot = check_positive_int(n_snapshot, "n_snapshot", minimum=0)
+
+    G = _StackedMLP([g.net for g in gens], "generators")
+    D = _StackedMLP([d.net for d in discs], "discriminators")
+    as_tensor = lambda values: torch.tensor(values, dtype=torch.float32, device=device)  # noqa: E731
+    opt_d = _StackedOptimizer(config.optimizer, D.parameters(), as_tensor(lr_d), config.betas)
+    opt_g = _StackedOptimizer(config.optimizer, G.parameters(), as_tensor(lr_g), config.betas)
+    clip_bound = None if clips[0] is None else as_tensor(clips)
+    histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
+    evaluating = evaluates[0] is not None
+    recording = evaluating or n_snapshot > 0
+
+    def latent(n: int) -> torch.Tensor:  # (S, n, D), z ~ Q, model s from its own generator
+        shape = (n, gens[0].latent_dim)
+        return torch.stack([torch.randn(shape, generator=rng) for rng in rngs]).to(device)
+
+    def record(step: int) -> None:  # as train_gan's: evaluate, then snapshot, from each rng
+        with torch.no_grad():
+            samples = G(latent(n_eval)) if evaluating else None
+            snapshots = G(latent(n_snapshot)).cpu() if n_snapshot else None
+        for s, (history, evaluate_) in enumerate(zip(histories, evaluates)):
+            if evaluating:
+                for name, value in evaluate_(samples[s]).items():
+                    history.metrics.setdefault(name, []).append(float(value))
+            if n_snapshot:
+                history.snapshots[step] = snapshots[s]
+            history.eval_steps.append(step)
+
+    def batch() -> torch.Tensor:  # (S, B, d): model s draws from its own data and generator
+        return torch.stack(
+            [
+                x[torch.randint(0, x.shape[0], (batch_size,), generator=rng).to(device)]
+                for x, rng in zip(datas, rngs)
+            ]
+        )
+
+    def penalty(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        # losses.gradient_penalty for each model: t ~ U[0, 1] per pair, from the model's generator
+        t = torch.stack([torch.rand(batch_size, 1, generator=rng) for rng in rngs])
+        t = t.to(device, real.dtype)
+        x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+        return (grad.norm(dim=-1) - 1).square().mean(-1)
+
+    def check(loss: torch.Tensor, who: str, step: int) -> None:
+        if not stop_on_nonfinite:
+            return
+        bad = (~torch.isfinite(loss)).nonzero()
+        if len(bad):
+            raise RuntimeError(
+                f"non-finite {who} loss at step {step} (model {int(bad[0])}): "
+                "lower the learning rate"
+            )
+
+    start = time.perf_counter()
+    if recording:
+        record(0)
+    bar = progress_bar(range(1, n_steps + 1), desc=f"train {n_models}× {recipe}", enabled=progress)
+    for step in bar:
+        factor = 1 - (step - 1) / n_steps if lr_decay else 1.0  # train_gan's LambdaLR
+        # 1. update the discriminators (critics): m steps on each w_s
+        for _ in range(n_critic):
+            real = batch()
+            with torch.no_grad():
+                fake = G(latent(batch_size))
+            f_real, f_fake = D(real).squeeze(-1), D(fake).squeeze(-1)
+            d_loss = discriminator_loss(f_real, f_fake, config.discriminator_loss)
+            total = d_loss
+            if gp_weight is not None:
+                total = total + gp_weight * penalty(real, fake)
+            check(total, "discriminator", step)
+            opt_d.zero_grad()
+            total.sum().backward()  # slice s of each tensor gets the gradient of model s's loss
+            opt_d.step(factor)
+            if clip_bound is not None:
+                with torch.no_grad():
+                    for parameter in D.parameters():
+                        bound = clip_bound.reshape(-1, *[1] * (parameter.ndim - 1))
+                        parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
+        # 2. update the generators: one step on each θ_s
+        g_loss = generator_loss(D(G(latent(batch_size))).squeeze(-1), config.generator_loss)
+        check(g_loss, "generator", step)
+        opt_g.zero_grad()
+        g_loss.sum().backward()
+        opt_g.step(factor)
+        gap = f_real.mean(-1) - f_fake.mean(-1)
+        values = torch.stack([d_loss, g_loss, gap]).detach().cpu().tolist()
+        for s, history in enumerate(histories):
+            history.d_loss.append(values[0][s])
+            history.g_loss.append(values[1][s])
+            history.gap.append(values[2][s])
+            history.lr.append(lr_g[s] * factor)
+        if eval_every and step % eval_every == 0 and step != n_steps and recording:
+            record(step)
+        if step % 100 == 0:
+            bar.set_postfix(
+                d=f"{sum(values[0]) / n_models:.3f}", g=f"{sum(values[1]) / n_models:.3f}"
+            )
+    if recording:
+        record(n_steps)
+    G.write_back()
+    D.write_back()
+    seconds = (time.perf_counter() - start) / n_models
+    for generator, discriminator, history in zip(gens, discs, histories):
+        generator.eval()  # as train_gan leaves them
+        discriminator.train()
+        history.seconds = seconds
+    return histories

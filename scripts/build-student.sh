@@ -18,7 +18,11 @@ import yaml
 
 config = yaml.safe_load(open("_config.yml"))
 config["title"] = f"{config['title']} (student edition)"
-config.setdefault("sphinx", {}).setdefault("config", {})["student_edition"] = True
+sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+sphinx_config["student_edition"] = True
+# No copy of the sources (_sources/*.md, behind the pages' download button): they hold every
+# solution (found by tests/test_student_path.py).
+sphinx_config["html_copy_source"] = False
 config["execute"]["execute_notebooks"] = sys.argv[2]
 yaml.safe_dump(config, open(sys.argv[1], "w"), allow_unicode=True, sort_keys=False)
 PY

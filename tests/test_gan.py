@@ -305,3 +305,151 @@ def test_toy_settings_cover_every_recipe_and_train():
 def test_toy_models_reject_unknown_recipe():
     with pytest.raises(ValueError, match="recipe"):
         gan.toy_models("vae")
+
+
+# ---------------------------------------------------------------- many GANs trained together
+
+
+def _pairs(recipe, seeds, hidden=16):
+    pairs = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        pairs.append(
+            (
+                gan.MLPGenerator(2, 2, hidden=hidden, depth=2, device="cpu"),
+                gan.MLPDiscriminator(
+                    2, hidden, 2, spectral_norm=gan.RECIPES[recipe].spectral_norm, device="cpu"
+                ),
+            )
+        )
+    return pairs
+
+
+@pytest.mark.parametrize(
+    "recipe, options",
+    [
+        ("ns-gan", {"lr": [1e-3, 3e-3, 2e-3], "lr_decay": True}),
+        ("gan", {"lr": 2e-3, "lr_generator": [1e-3, 5e-4, 2e-3]}),
+        ("wgan-clip", {"lr": 1e-3, "clip": [0.01, 0.1, 1.0]}),
+        ("wgan-gp", {"lr": [1e-3, 2e-3, 5e-4], "gp_weight": 1.0}),
+        ("wgan-sn", {"lr": 2e-3, "n_critic": 2}),
+    ],
+)
+def test_training_together_equals_training_one_by_one(recipe, options):
+    """train_gans gives model s what train_gan gives it alone, with the same seed and settings."""
+    seeds = [0, 1, 2]
+    ring, grid = data.ring(std=0.05), data.grid()
+    datasets = [ring.sample(300, seed=0, device="cpu"), grid.sample(300, seed=1, device="cpu")]
+    datasets.append(datasets[0])
+
+    def evaluate(samples):
+        return {"mean": float(samples.mean()), "spread": float(samples.std())}
+
+    alone = _pairs(recipe, seeds)
+    together = _pairs(recipe, seeds)
+    common = dict(
+        recipe=recipe, n_steps=12, batch_size=32, eval_every=5, n_eval=64, progress=False
+    )
+    histories = gan.train_gans(
+        [g for g, _ in together],
+        [d for _, d in together],
+        datasets,
+        seeds=seeds,
+        evaluate=evaluate,
+        n_snapshot=4,
+        **common,
+        **options,
+    )
+    for s, ((g, d), history) in enumerate(zip(alone, histories)):
+        own = {k: (v[s] if isinstance(v, list) else v) for k, v in options.items()}
+        reference = gan.train_gan(
+            g, d, datasets[s], seed=seeds[s], evaluate=evaluate, n_snapshot=4, **common, **own
+        )
+        assert history.eval_steps == reference.eval_steps == [0, 5, 10, 12]
+        for name in ("d_loss", "g_loss", "gap", "lr"):
+            assert getattr(history, name) == pytest.approx(getattr(reference, name), rel=1e-4)
+        for name, values in reference.metrics.items():
+            assert history.metrics[name] == pytest.approx(values, rel=1e-4, abs=1e-6)
+        assert torch.allclose(history.snapshots[12], reference.snapshots[12], atol=1e-5)
+        g_together, d_together = together[s]
+        for a, b in zip(g.state_dict().values(), g_together.state_dict().values()):
+            assert torch.allclose(a, b, atol=1e-5)
+        for a, b in zip(d.state_dict().values(), d_together.state_dict().values()):
+            assert torch.allclose(a, b, atol=1e-5)  # spectral norm's u and v included
+        d.eval(), d_together.eval()
+        x = torch.randn(10, 2)
+        with torch.no_grad():
+            assert torch.allclose(d(x), d_together(x), atol=1e-5)
+
+
+def test_training_together_stops_on_a_non_finite_loss_and_names_the_model():
+    pairs = _pairs("ns-gan", [0, 1])
+    with torch.no_grad():
+        pairs[1][1].net[0].weight[0, 0] = float("nan")  # only the second critic is broken
+    with pytest.raises(RuntimeError, match=r"non-finite discriminator loss at step 1 \(model 1\)"):
+        gan.train_gans(
+            [g for g, _ in pairs],
+            [d for _, d in pairs],
+            torch.randn(64, 2),
+            seeds=[0, 1],
+            recipe="ns-gan",
+            n_steps=2,
+            batch_size=8,
+            progress=False,
+        )
+    alone = _pairs("ns-gan", [0])[0]
+    reference = gan.train_gan(*alone, torch.ones(64, 2), seed=0, n_steps=3, batch_size=8,
+                              recipe="ns-gan", progress=False)  # fmt: skip
+    histories = gan.train_gans(
+        [g for g, _ in pairs],  # untouched by the failed call: models change only at its end
+        [d for _, d in pairs],
+        torch.ones(64, 2),
+        seeds=[0, 1],
+        recipe="ns-gan",
+        n_steps=3,
+        batch_size=8,
+        stop_on_nonfinite=False,
+        progress=False,
+    )
+    assert all(math.isnan(v) for v in histories[1].d_loss)  # the broken model diverges ...
+    assert histories[0].d_loss == pytest.approx(reference.d_loss, rel=1e-4)  # ... alone
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        ({"seeds": [0]}, ValueError, "one seed per model"),
+        ({"lr": [1e-3]}, ValueError, "lr must hold one value per model"),
+        ({"data": [torch.randn(50, 2)]}, ValueError, "one per model"),
+        ({"data": torch.randn(50, 3)}, ValueError, "2 columns"),
+        ({"recipe": "lsgan"}, ValueError, "recipe"),
+        ({"recipe": "wgan-sn"}, ValueError, "spectral_norm=True"),
+        ({"generators": [torch.nn.Linear(2, 2)] * 2}, TypeError, "MLPGenerator"),
+        (
+            {
+                "generators": [
+                    gan.MLPGenerator(device="cpu"),
+                    gan.MLPGenerator(hidden=8, device="cpu"),
+                ]
+            },
+            ValueError,
+            "same architecture",
+        ),
+        ({"evaluate": [print]}, TypeError, "one callable per model"),
+        ({"evaluate": [print, None]}, TypeError, "one callable per model"),
+    ],
+)
+def test_training_together_rejects_bad_input(change, error, match):
+    pairs = _pairs("ns-gan", [0, 1], hidden=128)
+    arguments = dict(
+        generators=[g for g, _ in pairs],
+        discriminators=[d for _, d in pairs],
+        data=torch.randn(50, 2),
+        seeds=[0, 1],
+        recipe="ns-gan",
+        n_steps=1,
+        progress=False,
+    )
+    arguments.update(change)
+    with pytest.raises(error, match=match):
+        gan.train_gans(**arguments)

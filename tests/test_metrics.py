@@ -42,6 +42,29 @@ def test_threshold_controls_quality():
     assert abs(strict.high_quality - (1 - math.exp(-0.5))) < 0.03  # P(χ²₂ ≤ 1)
 
 
+def test_a_minimum_count_per_mode_puts_captures_out_of_reach_of_noise():
+    grid = data.grid()
+    noise = 10 * torch.rand(2500, 2, generator=torch.Generator().manual_seed(1)) - 5
+    one = metrics.mode_statistics(noise, grid.centres, 0.05)
+    ten = metrics.mode_statistics(noise, grid.centres, 0.05, min_count=10)
+    # Poisson(λ) points per 3σ disc, λ = 2500 · π 0.15² / 100 ≈ 1.77: 25 (1 − e^{−λ}) ≈ 20.7 modes
+    lam = 2500 * math.pi * 0.15**2 / 100
+    assert abs(one.modes_captured - 25 * (1 - math.exp(-lam))) < 4, one
+    assert ten.modes_captured == 0 and ten.counts == one.counts and ten.min_count == 10
+    assert "≥ 10 samples" in str(ten) and "≥" not in str(one)
+
+
+@pytest.mark.parametrize("min_count", [1, 2, 5, 6, 50])
+def test_a_mode_is_captured_with_at_least_min_count_high_quality_samples(min_count):
+    ring = data.ring()
+    wanted = [0, 1, 5, 6, 40, 0, 3, 2]  # high-quality samples put on each mode
+    points = [ring.centres[k] + 0.001 for k, c in enumerate(wanted) for _ in range(c)]
+    points.append(torch.tensor([5.0, 5.0], dtype=torch.float64))  # one far-off sample
+    stats = metrics.mode_statistics(torch.stack(points), ring.centres, 0.01, min_count=min_count)
+    assert stats.counts == tuple(wanted)
+    assert stats.modes_captured == sum(c >= min_count for c in wanted)
+
+
 @pytest.mark.parametrize(
     "args, kwargs, error, match",
     [
@@ -54,6 +77,8 @@ def test_threshold_controls_quality():
             ValueError,
             "threshold",
         ),
+        ((torch.zeros(10, 2), torch.zeros(4, 2), 0.1), {"min_count": 0}, ValueError, "min_count"),
+        ((torch.zeros(10, 2), torch.zeros(4, 2), 0.1), {"min_count": 2.5}, TypeError, "min_count"),
         (
             (torch.zeros(10, 2, dtype=torch.long), torch.zeros(4, 2), 0.1),
             {},
@@ -139,6 +164,31 @@ def test_frechet_rejects_bad_inputs():
         metrics.feature_frechet_distance(torch.randn(10, 3), torch.randn(10, 4))
 
 
+def test_frechet_curve_extrapolates_the_bias_in_n_away():
+    # x ~ N(μ, I_8) against a large sample of N(0, I_8): the Fréchet distance is ‖μ‖² = 1, and the
+    # estimate from n points is biased upwards by about b / n
+    g = torch.Generator().manual_seed(0)
+    mu = torch.zeros(8, dtype=torch.float64)
+    mu[0] = 1.0
+    x = torch.randn(4000, 8, generator=g, dtype=torch.float64) + mu
+    reference = torch.randn(100_000, 8, generator=g, dtype=torch.float64)
+    curve = metrics.frechet_curve(x, reference, (50, 100, 200, 400, 800), repeats=16)
+    assert curve.values[0] > 1.3 and curve.values[0] > curve.values[-1] and curve.slope > 0
+    assert abs(curve.limit - 1.0) < 0.25 * (curve.values[0] - 1.0)  # the bias is extrapolated away
+    assert abs(curve.limit - 1.0) < 0.1
+    assert "n → ∞" in str(curve)
+
+
+def test_frechet_curve_rejects_bad_sizes():
+    x = torch.randn(100, 3)
+    with pytest.raises(ValueError, match="at least 2 different sizes"):
+        metrics.frechet_curve(x, x, (50, 50))
+    with pytest.raises(ValueError, match="at most the 100 points"):
+        metrics.frechet_curve(x, x, (50, 200))
+    with pytest.raises(ValueError, match="tuple of at least 2"):
+        metrics.frechet_curve(x, x, 50)
+
+
 # ---------------------------------------------------------------------- Inception score
 
 
@@ -147,6 +197,29 @@ def test_inception_score_of_confident_uniform_predictions_is_k():
         probabilities = torch.eye(10, dtype=torch.float64)[torch.arange(1000) % k]
         mean, std = metrics.inception_score(probabilities, splits=10)
         assert mean == pytest.approx(k, rel=1e-9) and std == pytest.approx(0, abs=1e-9)
+
+
+def test_inception_score_spread_is_the_sample_std_and_nan_for_one_split():
+    g = torch.Generator().manual_seed(0)
+    probabilities = torch.softmax(3 * torch.randn(600, 10, generator=g, dtype=torch.float64), 1)
+    mean, std = metrics.inception_score(probabilities, splits=6)
+    scores = [metrics.inception_score(part, splits=1)[0] for part in probabilities.split(100)]
+    assert mean == pytest.approx(sum(scores) / 6, rel=1e-12)
+    assert std == pytest.approx(float(torch.tensor(scores, dtype=torch.float64).std()), rel=1e-12)
+    assert math.isnan(metrics.inception_score(probabilities, splits=1)[1])
+
+
+def test_inception_score_small_splits_are_biased_down_by_k_minus_1_over_2m():
+    # one-hot predictions over 10 equally likely classes: IS = 10 for the distribution, but a split
+    # of m rows estimates p(y) from m labels, and log IS loses about (K − 1) / (2m)
+    g = torch.Generator().manual_seed(1)
+    labels = torch.randint(0, 10, (36 * 400,), generator=g)
+    probabilities = torch.eye(10, dtype=torch.float64)[labels]
+    scores = [
+        math.log(metrics.inception_score(part, splits=1)[0]) for part in probabilities.split(36)
+    ]
+    assert sum(scores) / len(scores) == pytest.approx(math.log(10) - 9 / 72, abs=0.02)
+    assert metrics.inception_score(probabilities, splits=1)[0] > 9.95  # one split of 14400
 
 
 def test_inception_score_of_constant_predictions_is_one():

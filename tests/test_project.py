@@ -1,18 +1,15 @@
-"""Checks of the project's own files: dependencies, chapters, Colab twins, CI command."""
+"""Checks of the project's own files: dependencies, chapters, CI command (the Colab twins:
+tests/test_twins.py)."""
 
 import ast
 import re
 import sys
 
 import jupytext
-import nbformat
 import pytest
 import tomllib
 import yaml
-from _book import CHAPTERS, ROOT, notebooks
-
-sys.path.insert(0, str(ROOT / "_ext"))
-import colab  # noqa: E402
+from _book import CHAPTERS, ROOT
 
 
 def _normalise(requirement: str) -> str:
@@ -52,7 +49,9 @@ def test_chapter_follows_the_conventions(path):
     text = path.read_text()
     nb = jupytext.read(path, fmt="md:myst")
     assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert re.search(r"^\(ch-[a-z0-9-]+\)=\n# ", text, re.M), "a label before the chapter title"
+    assert re.search(r"^\(ch-[a-z0-9-]+\)=\n# ", text, re.MULTILINE), (
+        "a label before the chapter title"
+    )
     assert "```{colab-badge}" in text
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and "import gencourse" in code[0].source
@@ -70,10 +69,52 @@ def test_chapter_follows_the_conventions(path):
     # (jupyter/nbclient#312, seen here): widget cells are shown but not executed by the build or
     # nbval.
     for cell in code:
-        if "widgets.interact" in cell.source:
+        if "widgets.interact" in cell.source or "explore.explore(" in cell.source:
             assert (
                 "skip-execution" in cell.metadata.get("tags", []) and "NBVAL_SKIP" in cell.source
             ), cell.source
+
+
+# The chapters that have their interactive experiment (issue 19); the issue stays open until all
+# nine are listed. Not yet: 4, 6, 7, 8.
+EXPERIMENTS = (
+    "01_distribution_learning",
+    "02_energies_and_transforms",
+    "03_change_of_variables",
+    "05_losses",
+    "09_wasserstein_metric",
+)
+
+
+@pytest.mark.parametrize("stem", EXPERIMENTS)
+def test_chapter_has_an_experiment_and_its_static_sweep(stem):
+    # The convention (gencourse/explore.py, README "Writing a chapter"): the same drawing function
+    # goes to explore.explore (a slider, in a skip-execution / NBVAL_SKIP cell) and to
+    # explore.small_multiples (an executed cell: the book's figure), followed by a hidden assert.
+    path = ROOT / "chapters" / f"{stem}.md"
+    assert path in CHAPTERS, f"{stem} is not in the toc"
+    code = [c for c in jupytext.read(path, fmt="md:myst").cells if c.cell_type == "code"]
+    widget = [c for c in code if "explore.explore(" in c.source]
+    assert len(widget) == 1, "one slider per chapter: a cell calling explore.explore(draw, ...)"
+    tags = widget[0].metadata.get("tags", [])
+    assert "skip-execution" in tags and widget[0].source.startswith("# NBVAL_SKIP"), (
+        "the widget cell is tagged skip-execution and starts with # NBVAL_SKIP"
+    )
+    draw = re.search(r"explore\.explore\(\s*([\w.]+)", widget[0].source).group(1)
+    static = [
+        i
+        for i, c in enumerate(code)
+        if re.search(rf"explore\.small_multiples\(\s*{re.escape(draw)}\b", c.source)
+    ]
+    assert static, f"no executed explore.small_multiples({draw}, ...): the book's static sweep"
+    i = static[0]
+    assert "skip-execution" not in code[i].metadata.get("tags", [])
+    assert "NBVAL_SKIP" not in code[i].source
+    after = code[i + 1] if i + 1 < len(code) else None
+    assert after is not None and "remove-cell" in after.metadata.get("tags", []), (
+        "the static sweep is followed by a hidden (remove-cell) assertion on what it shows"
+    )
+    assert "assert" in after.source
 
 
 def _line_length() -> int:
@@ -126,63 +167,12 @@ def test_wrap_long_lines_wraps_only_long_lines_and_keeps_the_code(tmp_path):
     assert len(wrapped.splitlines()) <= 3 * len(code.splitlines()), "cells stay short"
 
 
-def test_colab_twins_are_up_to_date():
-    assert notebooks.main(["check"]) == 0, "run: python scripts/notebooks.py sync"
-
-
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_colab_twin_installs_gencourse_and_reads_without_sphinx(path):
-    twin = nbformat.read(ROOT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
-    nbformat.validate(twin)
-    url, branch = notebooks.repository()
-    first = twin.cells[0]
-    assert (
-        first.cell_type == "code"
-        and f"git+{url}@{branch}" in first.source
-        and "gencourse.device()" in first.source
-    )
-    text = "\n".join(c.source for c in twin.cells)
-    assert "{literalinclude}" not in text and "{colab-badge}" not in text
-    assert all(c.get("outputs", []) == [] for c in twin.cells if c.cell_type == "code")
-    assert twin.metadata["accelerator"] == "GPU"
-
-
-def test_pyobject_extraction_returns_the_method_source():
-    source = notebooks._pyobject_source(ROOT / "gencourse" / "classical.py", "KDE.log_kernel")
-    assert source.startswith("def log_kernel(self, x") and "cdist" in source
-
-
-def test_start_at_end_before_inlining_follows_sphinx(tmp_path):
-    (tmp_path / "m.py").write_text(
-        "a = 1\n    for step in bar:\n        go(step)\n        history.append(1)\nz = 2\n"
-    )
-    chapter = tmp_path / "c.md"
-    markdown = (
-        "```{literalinclude} m.py\n:start-at: for step in bar:\n:end-before: history.append\n```\n"
-    )
-    inlined = notebooks._inline_literalincludes(markdown, chapter)
-    assert "    for step in bar:\n        go(step)\n```" in inlined and "history" not in inlined
-
-
-def test_nbval_notebooks_carry_the_expected_outputs():
-    for path in CHAPTERS:
-        nb = notebooks.nbval_notebook(path)
-        for cell in nb.cells:
-            if cell.cell_type == "code" and cell.outputs:
-                assert "NBVAL_CHECK_OUTPUT" in cell.source and cell.execution_count == 1
-
-
-def test_colab_url_is_built_from_the_repository():
-    url = colab.colab_url("https://github.com/me/book.git", "main", "chapters/01_x")
-    assert url == "https://colab.research.google.com/github/me/book/blob/main/notebooks/01_x.ipynb"
-    with pytest.raises(ValueError, match="repository.url"):
-        colab.colab_url("https://gitlab.com/me/book", "main", "chapters/01_x")
-
-
 def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     command = (
-        re.search(r"<!-- test-command -->\s*```bash\n(.+?)\n```", readme, re.S).group(1).strip()
+        re.search(r"<!-- test-command -->\s*```bash\n(.+?)\n```", readme, re.DOTALL)
+        .group(1)
+        .strip()
     )
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert command in ci

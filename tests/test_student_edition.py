@@ -2,7 +2,8 @@
 both).
 
 Every exercise of every chapter is in the student edition and no solution is: no solution box,
-and none of the code that a gated solution (solution-start ... solution-end) runs. Set
+no prose of any solution, and none of the code that a gated solution (solution-start ...
+solution-end) runs; its Colab badges open the student set of twins (notebooks/student/). Set
 GENCOURSE_STUDENT_HTML to test another folder; with GENCOURSE_REQUIRE_HTML=1 a missing build is a
 failure instead of a skip.
 """
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _book import CHAPTERS, ROOT, require_build
+from _book import CHAPTERS, ROOT, require_build, solution_fragments
 
 HTML = Path(
     os.environ.get("GENCOURSE_STUDENT_HTML", ROOT / "_build" / "student" / "_build" / "html")
@@ -26,8 +27,10 @@ def gated_solution_code(text: str) -> list[str]:
     appears nowhere else in the chapter (so that finding it in a page means the solution is
     there)."""
     lines = []
-    for block in re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.S):
-        for cell in re.findall(r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*\n?(.*?)```", block, re.S):
+    for block in re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.DOTALL):
+        for cell in re.findall(
+            r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*\n?(.*?)```", block, re.DOTALL
+        ):
             unique = (
                 line.strip()
                 for line in cell.splitlines()
@@ -68,3 +71,29 @@ def test_the_full_edition_does_show_solutions():
         pytest.skip("no complete full build to compare with")
     pages = [page.read_text() for page in full]
     assert all(re.search(r'class="[^"]*\bsolution\b', page) for page in pages)
+
+
+def page_text(page: str) -> str:
+    """The visible text of an HTML page, whitespace normalised (as solution_fragments)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_solution_prose_reaches_the_student_edition(path):
+    page = (HTML / path.relative_to(ROOT)).with_suffix(".html").read_text()
+    text = page_text(page)
+    fragments = solution_fragments(path.read_text())
+    assert fragments
+    for fragment in fragments:
+        assert fragment not in text, f"solution text reached the student edition: {fragment!r}"
+    full = (ROOT / "_build" / "html" / path.relative_to(ROOT)).with_suffix(".html")
+    if full.exists():  # the check can fail: the same fragments are in the full edition
+        full_text = page_text(full.read_text())
+        assert all(fragment in full_text for fragment in fragments)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_student_edition_opens_the_student_twins(path):
+    page = (HTML / path.relative_to(ROOT)).with_suffix(".html").read_text()
+    links = re.findall(r'href="(https://colab[^"]+)"', page)
+    assert links and all(link.endswith(f"/notebooks/student/{path.stem}.ipynb") for link in links)
