@@ -24,7 +24,7 @@ start=$SECONDS
 echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
-python -m pytest -q -p no:cacheprovider tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
+python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
 # (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
@@ -34,7 +34,7 @@ for module in gencourse/*.py; do
   name=$(basename "$module" .py)
   [ -f "tests/test_${name#_}.py" ] && package_tests+=("tests/test_${name#_}.py")
 done
-python -m pytest -q -p no:cacheprovider --dtype float64 "${package_tests[@]}"
+python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 "${package_tests[@]}"
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
