@@ -876,7 +876,7 @@ def importance_weighted_nll(
     levels: int,
     n_samples: int = 1,
     batch_size: int = 4096,
-    seed: int | None = 0,
+    seed: int | torch.Generator | None = 0,
 ) -> float:
     r"""The importance-weighted dequantization bound with K = ``n_samples`` draws, in nats.
 
@@ -905,7 +905,7 @@ def importance_weighted_nll(
     was_training = flow.training
     flow.eval()
     try:
-        log_mean = log_mean_density(flow, x, levels, n_samples, batch_size, make_generator(seed))
+        log_mean = log_mean_density(flow, x, levels, n_samples, batch_size, seed)
     finally:
         flow.train(was_training)
     return -float(log_mean.mean())
@@ -917,16 +917,17 @@ def log_mean_density(
     levels: int,
     n_samples: int,
     batch_size: int,
-    rng: torch.Generator | None,
+    seed: int | torch.Generator | None,
 ) -> torch.Tensor:
     r"""log (1/K) Σ_k p_θ((x + u_k)/L) for each row of ``x``, shape ``(n,)``, float64.
 
     The computation behind :func:`importance_weighted_nll` (which checks the arguments): K draws
     of the dequantization noise, one after the other, combined by a running log-sum-exp.
     """
+    generator = make_generator(seed)
     log_sum = None
     for _ in range(n_samples):
-        y = _prepare(x, levels, rng)  # (x + u_k)/L with u_k ~ U[0, 1)^d
+        y = _prepare(x, levels, generator)  # (x + u_k)/L with u_k ~ U[0, 1)^d
         log_p = torch.cat([flow.log_prob(chunk) for chunk in y.split(batch_size)]).double()
         log_sum = log_p if log_sum is None else torch.logaddexp(log_sum, log_p)
     return log_sum - math.log(n_samples)
