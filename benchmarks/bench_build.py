@@ -9,6 +9,9 @@ fresh kernel, in ``chapters/`` with ``GENCOURSE_BUDGET`` set and progress bars o
 build executes it (cells tagged ``skip-execution`` are skipped, as there). The time is the wall
 clock from the kernel's start to the last cell: the figure the build's execution cache saves.
 
+``--cells SECONDS`` profiles: every cell that runs for at least that long is printed as it
+ends, with its seconds and its first line of code (where a chapter spends its time).
+
 ``--ref GITREF`` also times the chapters of another commit, checked out in a temporary git
 worktree that is removed afterwards, one chapter after the other of the two trees (so that a
 change of the machine's load affects both columns alike). Its kernel imports the other commit's
@@ -75,8 +78,11 @@ def select(paths: list[Path], wanted: list[str] | None) -> list[Path]:
     return chosen
 
 
-def execute(path: Path, tree: Path, budget: str, cell_timeout: int) -> tuple[float, str]:
-    """Execute chapter ``path`` of ``tree`` under ``budget``; (seconds, '' or the error)."""
+def execute(
+    path: Path, tree: Path, budget: str, cell_timeout: int, profile: float | None = None
+) -> tuple[float, str]:
+    """Execute chapter ``path`` of ``tree`` under ``budget``; (seconds, '' or the error). With
+    ``profile``, print each cell that runs at least ``profile`` seconds as it ends."""
     nb = jupytext.read(path, fmt="md:myst")
     check = (
         "import pathlib\nimport gencourse\n"
@@ -99,6 +105,20 @@ def execute(path: Path, tree: Path, budget: str, cell_timeout: int) -> tuple[flo
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
+    if profile is not None:
+        started: dict[int, float] = {}
+
+        def begin(cell: nbformat.NotebookNode, cell_index: int) -> None:
+            started[cell_index] = time.perf_counter()
+
+        def end(cell: nbformat.NotebookNode, cell_index: int, execute_reply: dict) -> None:
+            seconds = time.perf_counter() - started.pop(cell_index, time.perf_counter())
+            if seconds >= profile:
+                code = [line for line in cell.source.splitlines() if line.strip()]
+                first = next((line for line in code if not line.startswith("#")), "")
+                print(f"  {seconds:7.1f} s  cell {cell_index:3d}  {first[:70]}", flush=True)
+
+        client.on_cell_execute, client.on_cell_executed = begin, end
     start = time.perf_counter()
     try:
         client.execute(env=env)  # passed on to the kernel manager's start_kernel
@@ -204,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", help="also time this git commit, branch or tag (before/after)")
     parser.add_argument("--cell-timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
+    parser.add_argument(
+        "--cells", type=float, metavar="SECONDS", help="print every cell that takes this long"
+    )
     args = parser.parse_args(argv)
 
     results: list[dict] = []
@@ -219,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                     if not source.exists():
                         print(f"{name}: no {source.relative_to(tree)}", flush=True)
                         continue
-                    seconds, error = execute(source, tree, budget, args.cell_timeout)
+                    seconds, error = execute(source, tree, budget, args.cell_timeout, args.cells)
                     results.append(
                         {
                             "chapter": path.stem,
