@@ -509,6 +509,10 @@ def test_conversion_of_a_small_chapter_for_students(tmp_path):
         ("```{glossary}\nx\n```\n", "glossary"),
         ("Use {unknownrole}`x`.\n", "unknownrole"),
         ("See {ref}`no-such-label`.\n", "no-such-label"),
+        ("See {eq}`eq-missing`.\n", "eq-missing"),
+        ("See {numref}`fig-missing`.\n", "fig-missing"),
+        ("$$\nx\n$$ (eq-missing)\n", "eq-missing"),
+        ("```{math}\n:label: eq-missing\n\nx\n```\n", "eq-missing"),
     ],
 )
 def test_what_has_no_notebook_form_is_an_error(tmp_path, snippet, message):
