@@ -921,7 +921,9 @@ class _Converter:
             label = options.get("label")
             if label:
                 eq = self.index["equations"].get(label.lower())
-                tex += f"\n\\tag{{{eq['number']}}}" if eq else ""
+                if eq is None:
+                    raise self.error(f"equation label {label!r} unknown to Sphinx")
+                tex += f"\n\\tag{{{eq['number']}}}"
             return ["$$", tex, "$$"]
         if name in ("code-block", "code", "sourcecode"):
             return [f"```{argument}", body, "```"]

@@ -139,6 +139,55 @@ def test_chapter_code_cells_fit_in_the_line_length(path):
     )
 
 
+_LABELLED_MATH = re.compile(r"^\$\$ \((eq-[a-z0-9-]+)\)$|^:label: (eq-[a-z0-9-]+)$", re.MULTILINE)
+# Calls whose value is None: a captioned cell may end with them without a trailing semicolon.
+_NONE_CALLS = {"print", "plt.tight_layout", "plt.show"}
+
+
+def _figure_cells(nb) -> list:
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure") is not None
+    ]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_numbers_its_key_equations_and_captions_its_key_figures(path):
+    # Issue 18: key equations labelled ($$ ... $$ (eq-name), cited with {eq}), key figures
+    # captioned (cell metadata mystnb: figure: {caption, name}, cited with {numref}). That every
+    # {eq} and {numref} target exists is checked elsewhere: the book build (warnings are errors)
+    # and scripts/notebooks.py, which stops on an unknown label (tests/test_twins.py).
+    text = path.read_text()
+    equations = [a or b for a, b in _LABELLED_MATH.findall(text)]
+    assert equations, "at least one numbered equation: $$ ... $$ (eq-name)"
+    assert len(set(equations)) == len(equations), f"an equation label used twice: {equations}"
+    figures = _figure_cells(jupytext.read(path, fmt="md:myst"))
+    assert figures, "at least one captioned figure: a cell with mystnb: figure: {caption, name}"
+    for cell in figures:
+        figure = cell.metadata["mystnb"]["figure"]
+        assert str(figure.get("name", "")).startswith("fig-"), figure
+        assert len(str(figure.get("caption", ""))) > 20, f"{figure['name']}: a real caption"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_captioned_figure_cells_have_exactly_one_output_to_caption(path):
+    # myst-nb wraps *every* display output of a captioned cell in a figure of that name: a second
+    # figure, or the value of a last expression (`ax.legend()` shows a Legend object), would make
+    # two figures with one label, which only the executed book build would report.
+    for cell in _figure_cells(jupytext.read(path, fmt="md:myst")):
+        name = cell.metadata["mystnb"]["figure"]["name"]
+        created = len(re.findall(r"\bplt\.(?:subplots|figure)\(", cell.source))
+        assert created <= 1, f"{name}: one figure per captioned cell, not {created}"
+        last = ast.parse(cell.source).body[-1]
+        if isinstance(last, ast.Expr) and not cell.source.rstrip().endswith(";"):
+            call = ast.unparse(last.value.func) if isinstance(last.value, ast.Call) else None
+            assert call in _NONE_CALLS, (
+                f"{name}: the cell's last expression would be shown beside the figure; end it "
+                "with ';'"
+            )
+
+
 def test_wrap_long_lines_wraps_only_long_lines_and_keeps_the_code(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     import wrap_long_lines
