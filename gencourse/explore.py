@@ -16,7 +16,7 @@ The drawing functions of the chapters live here, after the two helpers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -30,6 +30,7 @@ __all__ = [
     "bend_inverse",
     "draw_bend",
     "draw_chains",
+    "draw_critic",
     "draw_kde",
     "draw_mmd_gradient",
     "draw_plan",
@@ -260,4 +261,58 @@ def draw_kde(
     ax = density_heatmap(kde.log_prob, bounds, resolution=resolution, ax=ax)
     heldout = float(kde.log_prob(x_test).mean())
     ax.set_title(f"h = {h:.3f}: held-out log-lik. {heldout:.2f}", fontsize=9)
+    return ax
+
+
+# Chapter 7: the weight-clipping bound δ against the critic's Lipschitz constant --------------
+
+
+def draw_critic(
+    delta: float,
+    ax: Axes | None = None,
+    *,
+    sweep: Mapping[float, Mapping[str, Any]],
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    centres: torch.Tensor | None = None,
+    n_show: int = 2000,
+) -> Axes:
+    r"""The critic f and the generator's samples of the WGAN trained with clipping bound δ =
+    ``delta`` (a key of ``sweep``); the title gives the critic's measured Lipschitz constant,
+    its gap E_P f − E_Q f and the exact W1(P, Q).
+
+    ``sweep[delta]`` holds ``samples`` (n, 2), ``critic`` (r, r): f at the cell centres of
+    :func:`gencourse.plot.grid_points` (``bounds``, r), row i at the i-th y and column j at the
+    j-th x (``f(points).reshape(r, r)``), and the numbers ``lipschitz``, ``gap`` and ``w1``
+    (``modes`` too, optionally). The level sets are drawn for f − mean f (the scale is the
+    title's: a clipped critic's values can be 10⁻⁷ or 10³); darker is larger f, the "real" side.
+    """
+    if delta not in sweep:
+        raise ValueError(
+            f"delta must be one of the precomputed bounds {sorted(sweep)}, got {delta}"
+        )
+    run = sweep[delta]
+    values = torch.as_tensor(run["critic"]).detach().double().cpu()
+    if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
+        raise ValueError(f"sweep[{delta}]['critic'] must be an (r, r) grid, got {values.shape}")
+    ax = ax if ax is not None else plt.gca()
+    r = values.shape[0]
+    (x0, x1), (y0, y1) = bounds
+    xs = x0 + (x1 - x0) * (np.arange(r) + 0.5) / r
+    ys = y0 + (y1 - y0) * (np.arange(r) + 0.5) / r
+    centred = (values - values.mean()).numpy()
+    if centred.max() > centred.min():  # a constant critic has no level sets
+        ax.contourf(xs, ys, centred, levels=10, cmap="Blues", alpha=0.8)
+    samples = torch.as_tensor(run["samples"])[:n_show].detach().float().cpu().numpy()
+    ax.scatter(samples[:, 0], samples[:, 1], s=1, c="C3")
+    if centres is not None:
+        ax.scatter(*centres.detach().cpu().T.numpy(), marker="x", c="k", s=15)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
+    modes = ""
+    if "modes" in run and centres is not None:
+        modes = f", {run['modes']:.0f}/{len(centres)} modes"
+    ax.set_title(
+        f"δ = {delta:g}: Lipschitz ≈ {run['lipschitz']:.2g}\n"
+        f"critic gap {run['gap']:.2g}, $W_1$ = {run['w1']:.2f}{modes}",
+        fontsize=9,
+    )
     return ax

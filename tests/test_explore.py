@@ -4,6 +4,7 @@ import math
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 import pytest
 import torch
 from scipy import optimize, stats
@@ -101,3 +102,42 @@ def test_mmd_gradients_peak_at_the_kernel_width():
     shape = thetas * torch.exp(-(thetas**2) / (2 * 0.5**2))
     assert float(thetas[grads.argmax()]) == pytest.approx(0.5)
     assert torch.allclose(grads / grads.max(), shape / shape.max(), atol=0.05)
+
+
+def test_draw_critic_draws_the_level_sets_the_right_way_round():
+    # f(x, y) = 3x on the grid of plot.grid_points: its level sets are vertical lines, so each
+    # filled band lies between two levels in x and spans the window in y (a transposed grid would
+    # give horizontal bands); the title reports the sweep's numbers
+    from matplotlib.contour import ContourSet
+
+    from gencourse.plot import grid_points
+
+    window = ((-1.5, 1.5), (-1.0, 1.0))
+    points, _ = grid_points(window, 40)
+    run = dict(
+        critic=(3 * points[:, 0] + 7.0).reshape(40, 40),
+        samples=torch.zeros(10, 2),
+        lipschitz=3.0,
+        gap=0.123,
+        w1=0.456,
+        modes=5,
+    )
+    centres = data.ring().centres
+    ax = explore.draw_critic(0.01, sweep={0.01: run}, bounds=window, centres=centres)
+    assert ax.get_title() == "δ = 0.01: Lipschitz ≈ 3\ncritic gap 0.12, $W_1$ = 0.46, 5/8 modes"
+    (filled,) = [c for c in ax.collections if isinstance(c, ContourSet)]
+    levels = filled.levels / 3  # in x: f − mean f = 3x on this symmetric grid
+    assert levels[0] <= -1.5 + 3 / 80 and levels[-1] >= 1.5 - 3 / 80
+    bands = [p.vertices for p in filled.get_paths() if len(p.vertices)]
+    assert len(bands) >= 5
+    for lo, hi, band in zip(levels[:-1], levels[1:], filled.get_paths()):
+        if len(band.vertices):
+            assert (
+                lo - 1e-5 <= band.vertices[:, 0].min() and band.vertices[:, 0].max() <= hi + 1e-5
+            )
+            assert np.ptp(band.vertices[:, 1]) > 1.9
+    with pytest.raises(ValueError, match="delta must be one of"):
+        explore.draw_critic(0.1, sweep={0.01: run}, bounds=window)
+    with pytest.raises(ValueError, match="grid"):
+        explore.draw_critic(0.01, sweep={0.01: {**run, "critic": torch.zeros(5)}}, bounds=window)
+    plt.close("all")
