@@ -81,7 +81,9 @@ EXPERIMENTS = (
     "01_distribution_learning",
     "02_energies_and_transforms",
     "03_change_of_variables",
+    "04_coupling_flows",
     "05_losses",
+    "08_evaluation",
     "09_wasserstein_metric",
 )
 
