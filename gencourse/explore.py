@@ -402,6 +402,6 @@ def draw_fid_n(
         biases.append(curve.slope / n)
     ax.axvline(n, color="0.6", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="FID of n samples")
-    ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.0f} to {max(biases):.0f}", fontsize=9)
+    ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.2g} to {max(biases):.2g}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
     return ax
