@@ -31,12 +31,17 @@ __all__ = [
     "draw_bend",
     "draw_chains",
     "draw_critic",
+    "draw_fid_n",
     "draw_kde",
+    "draw_layers",
     "draw_mmd_gradient",
     "draw_plan",
     "explore",
+    "layer_log_prob",
     "mmd_gradients",
     "small_multiples",
+    "subset_fids",
+    "warp",
 ]
 
 Draw = Callable[..., Axes]
@@ -315,4 +320,142 @@ def draw_critic(
         f"critic gap {run['gap']:.2g}, $W_1$ = {run['w1']:.2f}{modes}",
         fontsize=9,
     )
+
+
+# Chapter 4: a flow's density after t of its layers -------------------------------------------
+
+
+def warp(flow: Any, t: int, z: torch.Tensor) -> torch.Tensor:
+    """z_t = f_t ∘ … ∘ f_1(z): the points ``z`` ``(n, d)`` after the first ``t`` layers of
+    ``flow`` (a :class:`gencourse.flows.Flow`; t = 0 returns z), shape ``(n, d)``."""
+    t = _check_layer_count(flow, t)
+    for layer in flow.layers[:t]:
+        z = layer.forward(z)[0]
+    return z
+
+
+def layer_log_prob(flow: Any, t: int, x: torch.Tensor) -> torch.Tensor:
+    r"""log P_t(x), P_t the law of z_t = f_t ∘ … ∘ f_1(z_0) with z_0 ~ Q = N(0, I): the density
+    of the points after the first ``t`` layers of ``flow``, by the change of variables
+    log P_t(x) = log Q(f_1⁻¹ ∘ … ∘ f_t⁻¹(x)) + Σ_{s ≤ t} log|det ∇f_s⁻¹|. P_0 = Q and P_K is
+    the flow's P_θ. ``x`` ``(n, d)`` → ``(n,)``."""
+    from .flows import standard_normal_log_prob
+
+    t = _check_layer_count(flow, t)
+    log_det = x.new_zeros(x.shape[0])
+    for layer in reversed(flow.layers[:t]):
+        x, ld = layer.inverse(x)
+        log_det = log_det + ld
+    return standard_normal_log_prob(x) + log_det
+
+
+def _check_layer_count(flow: Any, t: int) -> int:
+    layers = getattr(flow, "layers", None)
+    if layers is None:
+        raise TypeError(f"flow must be a gencourse.flows.Flow, got {type(flow).__name__}")
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= len(layers):
+        raise ValueError(
+            f"t must be an integer in [0, {len(layers)}] (the flow's layers), got {t}"
+        )
+    return int(t)
+
+
+def draw_layers(
+    t: int,
+    ax: Axes | None = None,
+    *,
+    flow: Any,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    valid: torch.Tensor,
+    lines: int = 9,
+    resolution: int = 90,
+) -> Axes:
+    """The density P_t after the first ``t`` layers of ``flow`` (:func:`layer_log_prob`) on
+    ``bounds``, with the image under those layers of a grid of Q's plane (lines at −2, …, 2);
+    the title gives the held-out NLL −mean log P_t(``valid``)."""
+    from .plot import density_heatmap
+
+    device = next(flow.parameters()).device
+    ax = density_heatmap(
+        lambda x: layer_log_prob(flow, t, x), bounds, resolution=resolution, ax=ax, device=device
+    )
+    levels = torch.linspace(-2, 2, lines)
+    run = torch.linspace(-4, 4, 200)
+    with torch.no_grad():
+        for c in levels:
+            for line in (
+                torch.stack([run, c.expand(200)], 1),
+                torch.stack([c.expand(200), run], 1),
+            ):
+                points = warp(flow, t, line.to(device)).cpu()
+                ax.plot(points[:, 0], points[:, 1], color="w", lw=0.5, alpha=0.7)
+        nll = -float(layer_log_prob(flow, t, valid.to(device)).mean())
+    (x0, x1), (y0, y1) = bounds
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xticks=[], yticks=[])
+    ax.set_title(f"after {t} of {len(flow.layers)} layers: NLL {nll:.2f}", fontsize=9)
+    return ax
+
+
+# Chapter 8: the FID's sample size n ----------------------------------------------------------
+
+
+def subset_fids(
+    n: int,
+    *,
+    features: torch.Tensor,
+    reference_fit: tuple[torch.Tensor, torch.Tensor],
+    repeats: int = 8,
+    seed: int = 0,
+) -> torch.Tensor:
+    """The Fréchet distance between the Gaussian fit of ``repeats`` random subsets of n rows of
+    ``features`` ``(N, d)`` (drawn without replacement, from ``torch.Generator`` seeded with
+    ``seed``) and ``reference_fit`` = (mean ``(d,)``, covariance ``(d, d)``): shape
+    ``(repeats,)``, float64."""
+    from .metrics import frechet_distance, gaussian_fit
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= len(features):
+        raise ValueError(f"n must be an integer in [2, {len(features)}] (the rows), got {n}")
+    generator = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(repeats):
+        rows = torch.randperm(len(features), generator=generator)[:n].to(features.device)
+        values.append(frechet_distance(*gaussian_fit(features[rows]), *reference_fit))
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def draw_fid_n(
+    n: int,
+    ax: Axes | None = None,
+    *,
+    features: dict[str, torch.Tensor],
+    reference_fit: tuple[torch.Tensor, torch.Tensor],
+    curves: dict[str, Any],
+    repeats: int = 8,
+    n_range: tuple[int, int] = (90, 5760),
+) -> Axes:
+    """For each model (a key of ``features``, its samples' features): the FID of ``repeats``
+    subsets of n samples (:func:`subset_fids`, dots) against the fitted FID∞ + b/n of
+    ``curves[name]`` (a :class:`gencourse.metrics.FrechetCurve`, dashed) and FID∞ (dotted)."""
+    ax = ax if ax is not None else plt.gca()
+    grid = np.geomspace(*n_range, 100)
+    biases = []
+    for k, (name, phi) in enumerate(features.items()):
+        curve, colour = curves[name], f"C{k}"
+        values = subset_fids(n, features=phi, reference_fit=reference_fit, repeats=repeats)
+        ax.plot(grid, curve.limit + curve.slope / grid, "--", color=colour, lw=0.8)
+        ax.axhline(curve.limit, color=colour, ls=":", lw=0.8)
+        ax.plot([n] * repeats, values, ".", color=colour, alpha=0.6)
+        ax.plot(
+            n,
+            values.mean(),
+            "o",
+            color=colour,
+            mfc="none",
+            label=f"{name}: {float(values.mean()):.0f} ± {float(values.std()):.1f}",
+        )
+        biases.append(curve.slope / n)
+    ax.axvline(n, color="0.6", lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="n", ylabel="FID of n samples")
+    ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.2g} to {max(biases):.2g}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
     return ax

@@ -7,12 +7,12 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
-from scipy import optimize, stats
+from scipy import linalg, optimize, stats
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from gencourse import classical, data, explore  # noqa: E402
+from gencourse import classical, data, explore, flows, metrics  # noqa: E402
 
 
 def test_small_multiples_draws_one_panel_per_value():
@@ -140,4 +140,83 @@ def test_draw_critic_draws_the_level_sets_the_right_way_round():
         explore.draw_critic(0.1, sweep={0.01: run}, bounds=window)
     with pytest.raises(ValueError, match="grid"):
         explore.draw_critic(0.01, sweep={0.01: {**run, "critic": torch.zeros(5)}}, bounds=window)
+
+
+def _small_flow():
+    torch.manual_seed(0)
+    flow = flows.real_nvp(2, n_couplings=3, hidden=8, device="cpu").double()
+    with torch.no_grad():  # random conditioners (a fresh coupling is the identity)
+        for p in flow.parameters():
+            p.add_(0.5 * torch.randn_like(p))
+    return flow
+
+
+def test_layer_log_prob_against_the_autograd_jacobian_of_the_first_layers():
+    # log P_t(z_t) = log Q(z_0) − log|det ∂z_t/∂z_0|, the Jacobian of warp by autograd
+    flow = _small_flow()
+    z0 = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    log_q = torch.from_numpy(stats.multivariate_normal(mean=[0, 0]).logpdf(z0.numpy()))
+    for t in range(len(flow.layers) + 1):
+        x = explore.warp(flow, t, z0)
+        jacobians = [
+            torch.autograd.functional.jacobian(lambda v, t=t: explore.warp(flow, t, v[None])[0], v)
+            for v in z0
+        ]
+        log_det = torch.stack([torch.linalg.slogdet(j)[1] for j in jacobians])
+        assert torch.allclose(explore.layer_log_prob(flow, t, x), log_q - log_det, atol=1e-10)
+    x = torch.randn(5, 2, dtype=torch.float64)
+    assert torch.allclose(explore.layer_log_prob(flow, 3, x), flow.log_prob(x), atol=1e-12)
+    assert torch.allclose(explore.warp(flow, 3, z0), flow(z0)[0], atol=1e-12)
+    for bad in (-1, 4, 1.5):
+        with pytest.raises(ValueError, match="t must be"):
+            explore.layer_log_prob(flow, bad, x)
+    with pytest.raises(TypeError, match="flow"):
+        explore.warp(torch.nn.Linear(2, 2), 1, x)
+
+
+def test_draw_layers_reports_the_held_out_nll():
+    flow = _small_flow().float()
+    valid = torch.randn(50, 2)
+    ax = explore.draw_layers(2, flow=flow, bounds=((-3, 3), (-3, 3)), valid=valid, resolution=20)
+    nll = -float(explore.layer_log_prob(flow, 2, valid).mean())
+    assert ax.get_title() == f"after 2 of 3 layers: NLL {nll:.2f}"
+    assert len(ax.lines) == 2 * 9, "the images of 9 horizontal and 9 vertical lines"
+    plt.close("all")
+
+
+def test_subset_fids_against_scipy_on_the_same_subsets():
+    g = torch.Generator().manual_seed(0)
+    features = torch.randn(300, 4, generator=g, dtype=torch.float64) @ torch.randn(
+        4, 4, generator=g, dtype=torch.float64
+    )
+    reference = torch.randn(500, 4, generator=g, dtype=torch.float64) + 1.0
+    mean_r, cov_r = reference.mean(0).numpy(), np.cov(reference.numpy().T)
+    fit = (torch.from_numpy(mean_r), torch.from_numpy(cov_r))
+    values = explore.subset_fids(40, features=features, reference_fit=fit, repeats=3, seed=2)
+    subsets = torch.Generator().manual_seed(2)  # the subsets the function draws
+    for value in values:
+        x = features[torch.randperm(300, generator=subsets)[:40]].numpy()
+        mean_x, cov_x = x.mean(0), np.cov(x.T)
+        root = linalg.sqrtm(cov_x @ cov_r).real
+        ref = ((mean_x - mean_r) ** 2).sum() + np.trace(cov_x + cov_r - 2 * root)
+        assert float(value) == pytest.approx(ref, rel=1e-8)
+    with pytest.raises(ValueError, match="n must be"):
+        explore.subset_fids(301, features=features, reference_fit=fit)
+
+
+def test_draw_fid_n_draws_each_model():
+    g = torch.Generator().manual_seed(0)
+    features = {"a": torch.randn(200, 3, generator=g), "b": torch.randn(200, 3, generator=g) + 1}
+    reference = torch.randn(300, 3, generator=g)
+    curves = {k: metrics.frechet_curve(v, reference, (50, 100)) for k, v in features.items()}
+    ax = explore.draw_fid_n(
+        50,
+        features=features,
+        reference_fit=metrics.gaussian_fit(reference),
+        curves=curves,
+        repeats=4,
+        n_range=(20, 200),
+    )
+    assert ax.get_title().startswith("n = 50: bias b/n")
+    assert len(ax.get_legend().get_texts()) == 2
     plt.close("all")
