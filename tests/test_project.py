@@ -82,6 +82,7 @@ EXPERIMENTS = (
     "02_energies_and_transforms",
     "03_change_of_variables",
     "05_losses",
+    "06_gans",
     "09_wasserstein_metric",
 )
 
