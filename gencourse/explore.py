@@ -32,6 +32,7 @@ __all__ = [
     "draw_chains",
     "draw_critic",
     "draw_fid_n",
+    "draw_critic_steps",
     "draw_kde",
     "draw_layers",
     "draw_mmd_gradient",
@@ -458,4 +459,39 @@ def draw_fid_n(
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="FID of n samples")
     ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.2g} to {max(biases):.2g}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
+# Chapter 6: the number m of discriminator steps per generator step --------------------------
+
+
+def draw_critic_steps(
+    m: int,
+    ax: Axes | None = None,
+    *,
+    runs: dict[int, dict[str, Any]],
+    centres: torch.Tensor,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    n_show: int = 400,
+) -> Axes:
+    """The final samples of the GANs trained with m = ``m`` discriminator steps per generator
+    step, one colour per seed, over the mixture's ``centres`` (crosses). ``runs[m]`` holds
+    ``"samples"`` (S, n, 2), one sample per seed, ``"w1"`` (S held-out W1) and ``"modes"``
+    (S numbers of modes captured); the title gives the range of W1 and the mode counts."""
+    if m not in runs:
+        raise ValueError(f"m must be one of the precomputed values {sorted(runs)}, got {m}")
+    run = runs[m]
+    if not {"samples", "w1", "modes"} <= set(run):
+        raise ValueError("runs[m] must hold 'samples', 'w1' and 'modes'")
+    ax = ax if ax is not None else plt.gca()
+    for seed, samples in enumerate(run["samples"]):
+        s = samples[:n_show].detach().float().cpu().numpy()
+        ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.6, c=f"C{seed % 10}")
+    c = centres.detach().float().cpu().numpy()
+    ax.scatter(c[:, 0], c[:, 1], marker="x", c="k", s=15, zorder=3)
+    (x0, x1), (y0, y1) = bounds
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", xticks=[], yticks=[])
+    w1 = [float(v) for v in run["w1"]]
+    modes = ", ".join(str(int(v)) for v in run["modes"])
+    ax.set_title(
+        f"m = {m}: W1 {min(w1):.2f}–{max(w1):.2f}\nmodes per seed: {modes} of {len(c)}",
+        fontsize=9,
+    )
     return ax

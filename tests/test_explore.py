@@ -219,4 +219,18 @@ def test_draw_fid_n_draws_each_model():
     )
     assert ax.get_title().startswith("n = 50: bias b/n")
     assert len(ax.get_legend().get_texts()) == 2
+def test_draw_critic_steps_draws_every_seed_and_reports_its_runs():
+    ring = data.ring()
+    samples = torch.stack([ring.sample(100, seed=s) for s in range(3)])
+    runs = {5: {"samples": samples, "w1": [0.3, 0.05, 0.12], "modes": [8, 8, 6]}}
+    window = ((-1.5, 1.5), (-1.5, 1.5))
+    ax = explore.draw_critic_steps(5, runs=runs, centres=ring.centres, bounds=window)
+    assert len(ax.collections) == 3 + 1, "one scatter per seed, and the centres"
+    assert ax.get_title() == "m = 5: W1 0.05–0.30\nmodes per seed: 8, 8, 6 of 8"
+    with pytest.raises(ValueError, match="precomputed"):
+        explore.draw_critic_steps(1, ax=ax, runs=runs, centres=ring.centres, bounds=window)
+    with pytest.raises(ValueError, match="must hold"):
+        explore.draw_critic_steps(
+            5, ax=ax, runs={5: {"w1": [0.1]}}, centres=ring.centres, bounds=window
+        )
     plt.close("all")
