@@ -459,6 +459,8 @@ def draw_fid_n(
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="FID of n samples")
     ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.2g} to {max(biases):.2g}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
+
+
 # Chapter 6: the number m of discriminator steps per generator step --------------------------
 
 

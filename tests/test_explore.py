@@ -219,6 +219,8 @@ def test_draw_fid_n_draws_each_model():
     )
     assert ax.get_title().startswith("n = 50: bias b/n")
     assert len(ax.get_legend().get_texts()) == 2
+
+
 def test_draw_critic_steps_draws_every_seed_and_reports_its_runs():
     ring = data.ring()
     samples = torch.stack([ring.sample(100, seed=s) for s in range(3)])
