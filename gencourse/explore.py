@@ -321,6 +321,7 @@ def draw_critic(
         f"critic gap {run['gap']:.2g}, $W_1$ = {run['w1']:.2f}{modes}",
         fontsize=9,
     )
+    return ax
 
 
 # Chapter 4: a flow's density after t of its layers -------------------------------------------
@@ -459,6 +460,7 @@ def draw_fid_n(
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="FID of n samples")
     ax.set_title(f"n = {n}: bias b/n ≈ {min(biases):.2g} to {max(biases):.2g}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
+    return ax
 
 
 # Chapter 6: the number m of discriminator steps per generator step --------------------------
