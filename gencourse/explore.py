@@ -25,6 +25,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ._checks import make_generator
+
 __all__ = [
     "bend",
     "bend_inverse",
@@ -377,9 +379,14 @@ def draw_layers(
     the title gives the held-out NLL −mean log P_t(``valid``)."""
     from .plot import density_heatmap
 
-    device = next(flow.parameters()).device
+    parameter = next(flow.parameters())  # points in the flow's device and dtype
+    device, dtype = parameter.device, parameter.dtype
     ax = density_heatmap(
-        lambda x: layer_log_prob(flow, t, x), bounds, resolution=resolution, ax=ax, device=device
+        lambda x: layer_log_prob(flow, t, x.to(dtype)),
+        bounds,
+        resolution=resolution,
+        ax=ax,
+        device=device,
     )
     levels = torch.linspace(-2, 2, lines)
     run = torch.linspace(-4, 4, 200)
@@ -389,9 +396,9 @@ def draw_layers(
                 torch.stack([run, c.expand(200)], 1),
                 torch.stack([c.expand(200), run], 1),
             ):
-                points = warp(flow, t, line.to(device)).cpu()
+                points = warp(flow, t, line.to(device, dtype)).cpu()
                 ax.plot(points[:, 0], points[:, 1], color="w", lw=0.5, alpha=0.7)
-        nll = -float(layer_log_prob(flow, t, valid.to(device)).mean())
+        nll = -float(layer_log_prob(flow, t, valid.to(device, dtype)).mean())
     (x0, x1), (y0, y1) = bounds
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xticks=[], yticks=[])
     ax.set_title(f"after {t} of {len(flow.layers)} layers: NLL {nll:.2f}", fontsize=9)
@@ -407,17 +414,17 @@ def subset_fids(
     features: torch.Tensor,
     reference_fit: tuple[torch.Tensor, torch.Tensor],
     repeats: int = 8,
-    seed: int = 0,
+    seed: int | torch.Generator | None = 0,
 ) -> torch.Tensor:
     """The Fréchet distance between the Gaussian fit of ``repeats`` random subsets of n rows of
-    ``features`` ``(N, d)`` (drawn without replacement, from ``torch.Generator`` seeded with
-    ``seed``) and ``reference_fit`` = (mean ``(d,)``, covariance ``(d, d)``): shape
-    ``(repeats,)``, float64."""
+    ``features`` ``(N, d)`` (drawn without replacement; ``seed``: the package's randomness
+    argument, an int, a ``torch.Generator`` or None) and ``reference_fit`` = (mean ``(d,)``,
+    covariance ``(d, d)``): shape ``(repeats,)``, float64."""
     from .metrics import frechet_distance, gaussian_fit
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= len(features):
         raise ValueError(f"n must be an integer in [2, {len(features)}] (the rows), got {n}")
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)
     values = []
     for _ in range(repeats):
         rows = torch.randperm(len(features), generator=generator)[:n].to(features.device)

@@ -175,10 +175,13 @@ def test_layer_log_prob_against_the_autograd_jacobian_of_the_first_layers():
 
 
 def test_draw_layers_reports_the_held_out_nll():
+    # a float32 flow, with points in the default dtype (float64 under --dtype float64): the
+    # drawing function casts them to the flow's dtype
     flow = _small_flow().float()
     valid = torch.randn(50, 2)
     ax = explore.draw_layers(2, flow=flow, bounds=((-3, 3), (-3, 3)), valid=valid, resolution=20)
-    nll = -float(explore.layer_log_prob(flow, 2, valid).mean())
+    with torch.no_grad():
+        nll = -float(explore.layer_log_prob(flow, 2, valid.float()).mean())
     assert ax.get_title() == f"after 2 of 3 layers: NLL {nll:.2f}"
     assert len(ax.lines) == 2 * 9, "the images of 9 horizontal and 9 vertical lines"
     plt.close("all")
@@ -226,7 +229,8 @@ def test_draw_critic_steps_draws_every_seed_and_reports_its_runs():
     samples = torch.stack([ring.sample(100, seed=s) for s in range(3)])
     runs = {5: {"samples": samples, "w1": [0.3, 0.05, 0.12], "modes": [8, 8, 6]}}
     window = ((-1.5, 1.5), (-1.5, 1.5))
-    ax = explore.draw_critic_steps(5, runs=runs, centres=ring.centres, bounds=window)
+    _, ax = plt.subplots()
+    ax = explore.draw_critic_steps(5, ax, runs=runs, centres=ring.centres, bounds=window)
     assert len(ax.collections) == 3 + 1, "one scatter per seed, and the centres"
     assert ax.get_title() == "m = 5: W1 0.05–0.30\nmodes per seed: 8, 8, 6 of 8"
     with pytest.raises(ValueError, match="precomputed"):
