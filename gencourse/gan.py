@@ -829,13 +829,14 @@ def train_gans(
     the S networks runs as one batched matrix product: on a GPU, small networks trained one
     after another leave the device idle, and on a CPU the per-operation overhead is paid once
     instead of S times. ``data``, ``lr``, ``lr_generator``, ``clip`` and ``evaluate`` take one
-    value for all models or a sequence of one per model; the other arguments are shared. The S
-    models' parameters and optimiser states are stacked (one tensor per layer), so a step costs
-    a fixed number of tensor operations whatever S; the trained parameters are copied back
-    into the modules at the end. Returns one :class:`GANHistory` per model; its ``seconds`` is
-    the batch's wall time divided by S. A non-finite loss stops training with a message naming
-    the model; with ``stop_on_nonfinite=False`` that model's parameters turn NaN while the
-    others train on unaffected (for sweeps, where a learning rate too large is a result).
+    value for all models or a sequence of one per model (``evaluate``: None for a model that
+    records no metric); the other arguments are shared. The S models' parameters and optimiser
+    states are stacked (one tensor per layer), so a step costs a fixed number of tensor
+    operations whatever S; the trained parameters are copied back into the modules at the end.
+    Returns one :class:`GANHistory` per model; its ``seconds`` is the batch's wall time divided
+    by S. A non-finite loss stops training with a message naming the model; with
+    ``stop_on_nonfinite=False`` that model's parameters turn NaN while the others train on
+    unaffected (for sweeps, where a learning rate too large is a result).
     """
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, got {recipe!r}")
@@ -877,10 +878,10 @@ def train_gans(
     )
     eval_every = check_positive_int(eval_every, "eval_every", minimum=0)
     evaluates = list(evaluate) if isinstance(evaluate, (list, tuple)) else [evaluate] * n_models
-    if len(evaluates) != n_models or not (
-        all(e is None for e in evaluates) or all(callable(e) for e in evaluates)
-    ):
-        raise TypeError("evaluate must be a callable or a sequence of one callable per model")
+    if len(evaluates) != n_models or not all(e is None or callable(e) for e in evaluates):
+        raise TypeError(
+            "evaluate must be a callable, or a sequence of one callable (or None) per model"
+        )
     n_eval = check_positive_int(n_eval, "n_eval")
     n_snapshot = check_positive_int(n_snapshot, "n_snapshot", minimum=0)
 
@@ -891,24 +892,30 @@ def train_gans(
     opt_g = _StackedOptimizer(config.optimizer, G.parameters(), as_tensor(lr_g), config.betas)
     clip_bound = None if clips[0] is None else as_tensor(clips)
     histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
-    evaluating = evaluates[0] is not None
+    evaluating = any(e is not None for e in evaluates)
     recording = evaluating or n_snapshot > 0
 
-    def latent(n: int) -> torch.Tensor:  # (S, n, D), z ~ Q, model s from its own generator
+    def latent(n: int, draw: Sequence[bool] | None = None) -> torch.Tensor:
+        # (S, n, D), z ~ Q, model s from its own generator; zeros (no draw) where draw[s] is False
         shape = (n, gens[0].latent_dim)
-        return torch.stack([torch.randn(shape, generator=rng) for rng in rngs]).to(device)
+        wanted = [True] * n_models if draw is None else draw
+        z = [torch.randn(shape, generator=rng) if w else torch.zeros(shape)
+             for w, rng in zip(wanted, rngs)]  # fmt: skip
+        return torch.stack(z).to(device)
 
     def record(step: int) -> None:  # as train_gan's: evaluate, then snapshot, from each rng
         with torch.no_grad():
-            samples = G(latent(n_eval)) if evaluating else None
+            draw = [e is not None for e in evaluates]  # a model with no metric draws nothing
+            samples = G(latent(n_eval, draw)) if evaluating else None
             snapshots = G(latent(n_snapshot)).cpu() if n_snapshot else None
         for s, (history, evaluate_) in enumerate(zip(histories, evaluates)):
-            if evaluating:
+            if evaluate_ is not None:
                 for name, value in evaluate_(samples[s]).items():
                     history.metrics.setdefault(name, []).append(float(value))
             if n_snapshot:
                 history.snapshots[step] = snapshots[s]
-            history.eval_steps.append(step)
+            if evaluate_ is not None or n_snapshot:
+                history.eval_steps.append(step)
 
     def batch() -> torch.Tensor:  # (S, B, d): model s draws from its own data and generator
         return torch.stack(

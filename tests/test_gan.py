@@ -382,6 +382,37 @@ def test_training_together_equals_training_one_by_one(recipe, options):
             assert torch.allclose(d(x), d_together(x), atol=1e-5)
 
 
+def test_training_together_evaluates_only_the_models_that_ask():
+    """evaluate=[f, None, f]: the middle model records no metric and trains as it would alone."""
+    seeds = [0, 1, 2]
+    points = data.ring(std=0.05).sample(300, seed=0, device="cpu")
+
+    def evaluate(samples):
+        return {"mean": float(samples.mean())}
+
+    together = _pairs("ns-gan", seeds)
+    common = dict(recipe="ns-gan", n_steps=6, batch_size=32, eval_every=2, n_eval=64,
+                  progress=False)  # fmt: skip
+    histories = gan.train_gans(
+        [g for g, _ in together],
+        [d for _, d in together],
+        points,
+        seeds=seeds,
+        evaluate=[evaluate, None, evaluate],
+        **common,
+    )
+    for s, ((g, d), history) in enumerate(zip(_pairs("ns-gan", seeds), histories)):
+        own = None if s == 1 else evaluate
+        reference = gan.train_gan(g, d, points, seed=seeds[s], evaluate=own, **common)
+        assert history.eval_steps == reference.eval_steps
+        assert history.metrics.keys() == reference.metrics.keys()
+        for name, values in reference.metrics.items():
+            assert history.metrics[name] == pytest.approx(values, rel=1e-4, abs=1e-6)
+        assert history.d_loss == pytest.approx(reference.d_loss, rel=1e-4)
+        assert history.g_loss == pytest.approx(reference.g_loss, rel=1e-4)
+    assert histories[1].metrics == {} and histories[1].eval_steps == []
+
+
 def test_training_together_stops_on_a_non_finite_loss_and_names_the_model():
     pairs = _pairs("ns-gan", [0, 1])
     with torch.no_grad():
@@ -435,8 +466,8 @@ def test_training_together_stops_on_a_non_finite_loss_and_names_the_model():
             ValueError,
             "same architecture",
         ),
-        ({"evaluate": [print]}, TypeError, "one callable per model"),
-        ({"evaluate": [print, None]}, TypeError, "one callable per model"),
+        ({"evaluate": [print]}, TypeError, "one callable \\(or None\\) per model"),
+        ({"evaluate": [print, 3]}, TypeError, "one callable \\(or None\\) per model"),
     ],
 )
 def test_training_together_rejects_bad_input(change, error, match):
