@@ -7,8 +7,9 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.metrics` (evaluation),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
 (optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`,
-:mod:`gencourse.explore` (the chapters' interactive experiments), and :mod:`gencourse.train`,
-the one training loop of the models that minimise one loss.
+:mod:`gencourse.explore` (the chapters' interactive experiments), :mod:`gencourse.train`,
+the one training loop of the models that minimise one loss, and :mod:`gencourse.parallel`
+(independent trainings side by side, one per CPU core).
 
 Conventions: randomness is one keyword, ``seed`` (an int, a :class:`torch.Generator` or ``None``
 for torch's global generator); a number of optimisation or sampling steps is ``n_steps``.
@@ -24,6 +25,7 @@ from . import (
     gan,
     losses,
     metrics,
+    parallel,
     plot,
     train,
     transport,
@@ -45,6 +47,7 @@ __all__ = [
     "losses",
     "metrics",
     "manual_seed",
+    "parallel",
     "plot",
     "progress_bar",
     "train",

@@ -1,0 +1,65 @@
+"""gencourse.parallel: jobs side by side give what the same calls give one after another."""
+
+import os
+
+import joblib
+import pytest
+import torch
+
+from gencourse import data, gan, parallel
+
+
+def _train(seed):
+    """One small spectrally normalised GAN, trained from its own seed; returns what pickles."""
+    torch.manual_seed(seed)
+    generator, critic = gan.toy_models("wgan-sn", device="cpu")
+    points = data.ring().sample(256, seed=seed, device="cpu")
+    history = gan.train_gan(generator, critic, points, recipe="wgan-sn", n_steps=3,
+                            batch_size=32, seed=seed, progress=False)  # fmt: skip
+    return seed, history, generator.state_dict(), critic.state_dict()
+
+
+def test_jobs_in_workers_return_what_they_return_in_this_process_in_order():
+    seeds = [3, 1, 2]
+    here = parallel.map_jobs(_train, seeds, n_jobs=1)
+    there = parallel.map_jobs(_train, seeds, n_jobs=2)
+    assert [result[0] for result in there] == seeds  # the order of the items
+    for (_, h_here, g_here, f_here), (_, h_there, g_there, f_there) in zip(here, there):
+        # a worker has one thread here, this process two: equal up to the order of additions
+        assert h_there.d_loss == pytest.approx(h_here.d_loss, rel=1e-4)
+        for a, b in zip(g_here.values(), g_there.values()):
+            assert torch.allclose(a, b, atol=1e-5)
+        for a, b in zip(f_here.values(), f_there.values()):  # spectral norm's u, v included
+            assert torch.allclose(a, b, atol=1e-5)
+        generator, critic = gan.toy_models("wgan-sn", device="cpu")
+        critic.load_state_dict(f_there)  # a worker's weights load into a fresh module
+        generator.load_state_dict(g_there)
+
+
+def test_workers_run_in_other_processes_with_their_share_of_the_threads():
+    def where(_):
+        return os.getpid(), torch.get_num_threads()
+
+    results = parallel.map_jobs(where, range(4), n_jobs=2)  # a function defined here travels
+    assert all(pid != os.getpid() for pid, _ in results)
+    assert all(threads == max(1, joblib.cpu_count() // 2) for _, threads in results)
+    assert all(pid == os.getpid() for pid, _ in parallel.map_jobs(where, range(3), n_jobs=1))
+
+
+def test_on_a_gpu_jobs_run_one_after_another_here(monkeypatch):
+    monkeypatch.setattr(parallel, "default_device", lambda: torch.device("cuda"))
+    assert parallel.map_jobs(lambda _: os.getpid(), range(3)) == [os.getpid()] * 3
+
+
+@pytest.mark.parametrize(
+    "function, options, error, match",
+    [
+        (len, {"n_jobs": 0}, ValueError, "n_jobs must be at least 1, got 0"),
+        (len, {"n_jobs": 2.0}, TypeError, "n_jobs must be an int or None, got float"),
+        (len, {"n_jobs": True}, TypeError, "n_jobs must be an int or None, got bool"),
+        (3, {}, TypeError, "function must be callable, got int"),
+    ],
+)
+def test_bad_input_is_named(function, options, error, match):
+    with pytest.raises(error, match=match):
+        parallel.map_jobs(function, [[1]], **options)
