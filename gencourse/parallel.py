@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import joblib
+import torch
 
 from .config import device as default_device
 
@@ -44,7 +45,8 @@ def map_jobs(
     notebook. Its items and results travel between processes by pickling: return tensors,
     histories and ``state_dict()``s, not modules (a spectrally normalised module cannot be
     pickled). A job's randomness must come from its own seeds: the workers do not share this
-    process's generators.
+    process's generators. The workers compute in this process's default dtype
+    (``torch.get_default_dtype()``).
 
     On a GPU (``gencourse.device()`` is not the CPU), or with ``n_jobs=1``, the calls run one
     after another in this process.
@@ -61,5 +63,18 @@ def map_jobs(
     n_jobs = max(1, min(n_jobs, len(items)))
     if n_jobs == 1:
         return [function(item) for item in items]
+    job = _WithDefaultDtype(function, torch.get_default_dtype())
     parallel = joblib.Parallel(n_jobs=n_jobs, backend="loky")
-    return parallel(joblib.delayed(function)(item) for item in items)
+    return parallel(joblib.delayed(job)(item) for item in items)
+
+
+class _WithDefaultDtype:
+    """``function`` run in a worker under this process's torch default dtype (a worker starts
+    with float32, and a job must compute in the worker what it computes here)."""
+
+    def __init__(self, function: Callable[[T], R], dtype: torch.dtype) -> None:
+        self.function, self.dtype = function, dtype
+
+    def __call__(self, item: T) -> R:
+        torch.set_default_dtype(self.dtype)
+        return self.function(item)

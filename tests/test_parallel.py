@@ -38,12 +38,24 @@ def test_jobs_in_workers_return_what_they_return_in_this_process_in_order():
 
 def test_workers_run_in_other_processes_with_their_share_of_the_threads():
     def where(_):
-        return os.getpid(), torch.get_num_threads()
+        return os.getpid(), torch.get_num_threads(), torch.get_default_dtype()
 
     results = parallel.map_jobs(where, range(4), n_jobs=2)  # a function defined here travels
-    assert all(pid != os.getpid() for pid, _ in results)
-    assert all(threads == max(1, joblib.cpu_count() // 2) for _, threads in results)
-    assert all(pid == os.getpid() for pid, _ in parallel.map_jobs(where, range(3), n_jobs=1))
+    assert all(pid != os.getpid() for pid, _, _ in results)
+    assert all(threads == max(1, joblib.cpu_count() // 2) for _, threads, _ in results)
+    assert all(dtype == torch.get_default_dtype() for _, _, dtype in results)  # as here
+    assert all(pid == os.getpid() for pid, _, _ in parallel.map_jobs(where, range(3), n_jobs=1))
+
+
+def test_workers_compute_in_this_process_default_dtype():
+    default = torch.get_default_dtype()
+    try:
+        for dtype in (torch.float64, torch.float32):
+            torch.set_default_dtype(dtype)
+            dtypes = parallel.map_jobs(lambda _: torch.zeros(1).dtype, range(2), n_jobs=2)
+            assert dtypes == [dtype, dtype]
+    finally:
+        torch.set_default_dtype(default)
 
 
 def test_on_a_gpu_jobs_run_one_after_another_here(monkeypatch):
