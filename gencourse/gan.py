@@ -892,7 +892,8 @@ def train_gans(
     opt_g = _StackedOptimizer(config.optimizer, G.parameters(), as_tensor(lr_g), config.betas)
     clip_bound = None if clips[0] is None else as_tensor(clips)
     histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
-    evaluating = any(e is not None for e in evaluates)
+    draw = [e is not None for e in evaluates]  # a model with no metric draws nothing
+    evaluating = any(draw)
     recording = evaluating or n_snapshot > 0
 
     def latent(n: int, draw: Sequence[bool] | None = None) -> torch.Tensor:
@@ -905,7 +906,6 @@ def train_gans(
 
     def record(step: int) -> None:  # as train_gan's: evaluate, then snapshot, from each rng
         with torch.no_grad():
-            draw = [e is not None for e in evaluates]  # a model with no metric draws nothing
             samples = G(latent(n_eval, draw)) if evaluating else None
             snapshots = G(latent(n_snapshot)).cpu() if n_snapshot else None
         for s, (history, evaluate_) in enumerate(zip(histories, evaluates)):

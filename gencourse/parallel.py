@@ -26,6 +26,7 @@ from typing import TypeVar
 import joblib
 import torch
 
+from ._checks import check_positive_int
 from .config import device as default_device
 
 __all__ = ["map_jobs"]
@@ -54,12 +55,9 @@ def map_jobs(
     if not callable(function):
         raise TypeError(f"function must be callable, got {type(function).__name__}")
     items = list(items)
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
-        raise TypeError(f"n_jobs must be an int or None, got {type(n_jobs).__name__}")
-    if n_jobs is not None and n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
     if n_jobs is None:
         n_jobs = joblib.cpu_count() if default_device().type == "cpu" else 1
+    n_jobs = check_positive_int(n_jobs, "n_jobs")
     n_jobs = max(1, min(n_jobs, len(items)))
     if n_jobs == 1:
         return [function(item) for item in items]

@@ -66,9 +66,9 @@ def test_on_a_gpu_jobs_run_one_after_another_here(monkeypatch):
 @pytest.mark.parametrize(
     "function, options, error, match",
     [
-        (len, {"n_jobs": 0}, ValueError, "n_jobs must be at least 1, got 0"),
-        (len, {"n_jobs": 2.0}, TypeError, "n_jobs must be an int or None, got float"),
-        (len, {"n_jobs": True}, TypeError, "n_jobs must be an int or None, got bool"),
+        (len, {"n_jobs": 0}, ValueError, "n_jobs must be an integer >= 1, got 0"),
+        (len, {"n_jobs": 2.0}, TypeError, "n_jobs must be an int, got float"),
+        (len, {"n_jobs": True}, TypeError, "n_jobs must be an int, got bool"),
         (3, {}, TypeError, "function must be callable, got int"),
     ],
 )
