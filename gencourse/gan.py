@@ -892,21 +892,20 @@ def train_gans(
     opt_g = _StackedOptimizer(config.optimizer, G.parameters(), as_tensor(lr_g), config.betas)
     clip_bound = None if clips[0] is None else as_tensor(clips)
     histories = [GANHistory(recipe=recipe) for _ in range(n_models)]
-    draw = [e is not None for e in evaluates]  # a model with no metric draws nothing
-    evaluating = any(draw)
+    evaluated = [e is not None for e in evaluates]  # a model with no metric draws nothing
+    evaluating = any(evaluated)
     recording = evaluating or n_snapshot > 0
 
-    def latent(n: int, draw: Sequence[bool] | None = None) -> torch.Tensor:
+    def latent(n: int, draw: Sequence[bool] = (True,) * n_models) -> torch.Tensor:
         # (S, n, D), z ~ Q, model s from its own generator; zeros (no draw) where draw[s] is False
         shape = (n, gens[0].latent_dim)
-        wanted = [True] * n_models if draw is None else draw
-        z = [torch.randn(shape, generator=rng) if w else torch.zeros(shape)
-             for w, rng in zip(wanted, rngs)]  # fmt: skip
+        z = [torch.randn(shape, generator=rng) if d else torch.zeros(shape)
+             for d, rng in zip(draw, rngs)]  # fmt: skip
         return torch.stack(z).to(device)
 
     def record(step: int) -> None:  # as train_gan's: evaluate, then snapshot, from each rng
         with torch.no_grad():
-            samples = G(latent(n_eval, draw)) if evaluating else None
+            samples = G(latent(n_eval, evaluated)) if evaluating else None
             snapshots = G(latent(n_snapshot)).cpu() if n_snapshot else None
         for s, (history, evaluate_) in enumerate(zip(histories, evaluates)):
             if evaluate_ is not None:
