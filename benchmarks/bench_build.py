@@ -12,6 +12,10 @@ clock from the kernel's start to the last cell: the figure the build's execution
 ``--cells SECONDS`` profiles: every cell that runs for at least that long is printed as it
 ends, with its seconds and its first line of code (where a chapter spends its time).
 
+``--outputs DIR`` writes each executed chapter's printed text (streams and plain-text results,
+cell by cell, figures left out) to ``DIR/<budget>/<chapter>.txt``: two runs' files diffed show
+whether a change moved any number the book prints (``diff -r before after``).
+
 ``--ref GITREF`` also times the chapters of another commit, checked out in a temporary git
 worktree that is removed afterwards, one chapter after the other of the two trees (so that a
 change of the machine's load affects both columns alike). Its kernel imports the other commit's
@@ -78,8 +82,35 @@ def select(paths: list[Path], wanted: list[str] | None) -> list[Path]:
     return chosen
 
 
+def printed_text(nb: nbformat.NotebookNode) -> str:
+    """The text a reader sees printed by each code cell: streams and ``text/plain`` results
+    (figures' reprs, which name memory addresses, left out), one block per cell."""
+    blocks = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        texts = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                if "image/png" not in data and "text/plain" in data:
+                    texts.append(data["text/plain"])
+            elif output.output_type == "error":
+                texts.append(f"{output.ename}: {output.evalue}")
+        if texts:
+            blocks.append(f"--- cell {index}\n" + "".join(t.rstrip("\n") + "\n" for t in texts))
+    return "".join(blocks)
+
+
 def execute(
-    path: Path, tree: Path, budget: str, cell_timeout: int, profile: float | None = None
+    path: Path,
+    tree: Path,
+    budget: str,
+    cell_timeout: int,
+    profile: float | None = None,
+    outputs: Path | None = None,
 ) -> tuple[float, str]:
     """Execute chapter ``path`` of ``tree`` under ``budget``; (seconds, '' or the error). With
     ``profile``, print each cell that runs at least ``profile`` seconds as it ends."""
@@ -125,7 +156,11 @@ def execute(
         error = ""
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         error = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    return time.perf_counter() - start, error
+    seconds = time.perf_counter() - start
+    if outputs is not None:
+        (outputs / budget).mkdir(parents=True, exist_ok=True)
+        (outputs / budget / f"{path.stem}.txt").write_text(printed_text(nb))
+    return seconds, error
 
 
 class Worktree:
@@ -225,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     parser.add_argument(
+        "--outputs", type=Path, metavar="DIR", help="write each chapter's printed text here"
+    )
+    parser.add_argument(
         "--cells", type=float, metavar="SECONDS", help="print every cell that takes this long"
     )
     args = parser.parse_args(argv)
@@ -242,7 +280,12 @@ def main(argv: list[str] | None = None) -> int:
                     if not source.exists():
                         print(f"{name}: no {source.relative_to(tree)}", flush=True)
                         continue
-                    seconds, error = execute(source, tree, budget, args.cell_timeout, args.cells)
+                    outputs = args.outputs
+                    if outputs is not None and len(trees) == 2:
+                        outputs = outputs / ("ref" if tree is not ROOT else "this")
+                    seconds, error = execute(
+                        source, tree, budget, args.cell_timeout, args.cells, outputs
+                    )
                     results.append(
                         {
                             "chapter": path.stem,
