@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from .classifier import digits_classifier
 from .losses import _pair, sliced_wasserstein, wasserstein
 
 __all__ = [
@@ -475,8 +476,6 @@ def fid(images: torch.Tensor, reference: torch.Tensor) -> float:
 
     It depends on the number n of ``images`` (it decreases like b/n towards its limit, see
     :func:`fid_curve`): compare models at the same n, and report n beside the value."""
-    from .classifier import digits_classifier
-
     model = digits_classifier()
     features_x, _ = model.predict(images)
     features_y, _ = model.predict(reference)
@@ -495,8 +494,6 @@ def fid_curve(
 ) -> FrechetCurve:
     """:func:`frechet_curve` on the shipped digits classifier's features: the FID of random subsets
     of ``images`` of each size in ``sizes`` against all of ``reference``, and FID_∞."""
-    from .classifier import digits_classifier
-
     model = digits_classifier()
     features_x, _ = model.predict(images)
     features_y, _ = model.predict(reference)
@@ -506,8 +503,6 @@ def fid_curve(
 def digits_inception_score(images: torch.Tensor, *, splits: int = 10) -> tuple[float, float]:
     """Inception score (mean, sample std over ``splits``) of digits in [0, 1] under the shipped
     classifier; each split should hold hundreds of images (see :func:`inception_score`)."""
-    from .classifier import digits_classifier
-
     _, probabilities = digits_classifier().predict(images)
     return inception_score(probabilities, splits=splits)
 
@@ -551,8 +546,6 @@ def digits_report(
     ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when it
     receives at least ``min_share`` of the confident samples (half the uniform share by default, so
     that the classifier's rare confident mistakes do not count as coverage)."""
-    from .classifier import digits_classifier
-
     confidence = check_positive_float(confidence, "confidence")
     if confidence > 1:
         raise ValueError(f"confidence must lie in (0, 1], got {confidence}")
