@@ -21,15 +21,17 @@ GMM             K fitted means            fitted π_j         N(x; μ_j, Σ_j) (
 estimator only supplies its kernel. All computations are batched torch code on any device.
 
 Input dtypes: the estimators store their centres and weights in float32 (the GMM's covariances in
-float64). Training data and queries in float32 or float64 are accepted as they are; half-precision
-ones (float16, bfloat16) are upcast to float32 first, which is exact (float32 holds every float16
-and bfloat16 value), so a fit or a query in half precision gives the numbers of the same values in
-float32. This is scikit-learn's rule too: its ``check_array`` upcasts float16 input (to float64,
-its working precision; ``KernelDensity``, ``GaussianMixture``) instead of refusing it, because
-nothing is lost; computing log-densities *in* half precision would lose most digits (float16
-keeps about three) and overflow below −65504. Other dtypes (integers, bool) raise a
-:class:`TypeError` naming the argument. An estimator used before ``fit`` raises
-:class:`NotFittedError`, a :class:`ValueError` (scikit-learn's convention).
+float64), so training data are converted to float32; queries in float32 or float64 are evaluated
+in their dtype. Half-precision data and queries (float16, bfloat16) are upcast to float32 first,
+which is exact (float32 holds every float16 and bfloat16 value): a fit or a query in half
+precision gives the numbers of the same values in float32. This is scikit-learn's rule too: its
+``check_array`` upcasts float16 input (to float64, its working precision: ``KernelDensity``,
+``GaussianMixture``) instead of refusing it, since nothing is lost, whereas log-densities
+computed *in* half precision would lose most digits (float16 keeps about three) and overflow
+below −65504. Other dtypes (integers, bool) raise a :class:`TypeError` naming the argument.
+
+An estimator used before ``fit`` raises :class:`NotFittedError`, a :class:`ValueError`
+(scikit-learn's convention).
 """
 
 from __future__ import annotations
