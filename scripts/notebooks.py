@@ -18,7 +18,8 @@ JupyterLab, nbconvert), with nothing left over from MyST:
   the code cells of a gated solution (``solution-start`` ... ``solution-end``).
 
 In both, a first cell installs gencourse from the repository (``repository.url`` of
-``_config.yml``) when it is not importable, pinning the runtime's torch so that pip never
+``_config.yml``; from PyPI, ``gencourse==X.Y.Z``, with ``GENCOURSE_RELEASE=X.Y.Z``, as the release
+workflow writes them) when it is not importable, pinning the runtime's torch so that pip never
 replaces it, and prints the device. Cells tagged ``remove-cell`` (the build's hidden assertions)
 are dropped. Section headings carry the book's numbers; ``(label)=`` targets disappear; a
 ``{ref}``/``{numref}``/``{eq}``/``{doc}`` becomes a link to the page of the published book
@@ -954,8 +955,18 @@ class _Converter:
 
 
 def setup_cell() -> nbformat.NotebookNode:
-    url, branch = repository()
-    code = f"""# Set-up (Colab): install gencourse from its repository when it is missing.
+    # A release's twins (GENCOURSE_RELEASE=X.Y.Z, set by .github/workflows/release.yml) install
+    # that version from PyPI or any mirror of it, so that a course keeps the code it started with;
+    # the default branch's twins install the repository's branch.
+    release = os.environ.get("GENCOURSE_RELEASE", "")
+    if release:
+        if not re.fullmatch(r"\d+\.\d+\.\d+", release):
+            raise ValueError(f"GENCOURSE_RELEASE={release!r}: expected a version X.Y.Z")
+        source, package = f"PyPI (version {release})", f"gencourse=={release}"
+    else:
+        url, branch = repository()
+        source, package = "its repository", f"gencourse @ git+{url}@{branch}"
+    code = f"""# Set-up (Colab): install gencourse from {source} when it is missing.
 # The runtime's torch is pinned to its installed version: pip adds gencourse's other
 # dependencies (POT, ...) but never replaces torch.
 import importlib.metadata
@@ -964,7 +975,7 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("gencourse") is None:
-    package = "gencourse @ git+{url}@{branch}"
+    package = "{package}"
     keep_torch = []
     if importlib.util.find_spec("torch") is not None:
         keep_torch = [f"torch=={{importlib.metadata.version('torch')}}"]
