@@ -58,14 +58,13 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
+from booktools.book import Book  # scripts/booktools: the repository's URL lives in _config.yml
 
 ROOT = Path(__file__).resolve().parents[1]
 HOMEWORK = ROOT / "homework"
 DIST = HOMEWORK / "dist"
 WRONG = HOMEWORK / "wrong"
 REQUIREMENTS = HOMEWORK / "requirements.txt"
-sys.path.insert(0, str(ROOT / "scripts"))
-import notebooks  # noqa: E402  (the repository's URL lives in _config.yml)
 
 
 def masters(names: list[str] | None = None) -> list[Path]:
@@ -82,7 +81,7 @@ def masters(names: list[str] | None = None) -> list[Path]:
 
 def pip_url() -> str:
     """The repository's archive (a GitHub URL): pip installs it without git."""
-    url, branch = notebooks.repository()
+    url, branch = Book(ROOT).repository()
     return f"{url}/archive/refs/heads/{branch}.zip"
 
 

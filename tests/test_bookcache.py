@@ -5,15 +5,10 @@ the same code as scripts/build-book.sh. Each notebook appends its name to a log 
 executes it: the log, not the cache's own bookkeeping, says what a build executed.
 """
 
-import importlib.util
 import textwrap
 
+import bookcache  # scripts/bookcache.py, on the path through pyproject.toml's pytest pythonpath
 import pytest
-from _book import ROOT
-
-_spec = importlib.util.spec_from_file_location("bookcache", ROOT / "scripts" / "bookcache.py")
-bookcache = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bookcache)
 
 NOTEBOOK = """\
 ---
