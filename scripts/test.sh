@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
-#      files (pytest tests/), the docstrings' examples (doctest), the package's unit tests again
-#      in float64;
+#   1. style (ruff lint and format, pyproject.toml; ruff lint of the chapters' code cells), unit
+#      tests of gencourse and of the project's files (pytest tests/), the docstrings' examples
+#      (doctest), the package's unit tests again in float64;
 #   2. every Colab twin of the instructor set executed by nbval, under the quick compute budget,
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
@@ -24,6 +24,7 @@ start=$SECONDS
 echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
+python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
 python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision

@@ -12,7 +12,7 @@ import colab  # _ext/, on the path through pyproject.toml's pytest pythonpath
 import nbformat
 import pytest
 from _book import BOOK, CHAPTERS, ROOT, solution_fragments
-from booktools import cli, include, tex, twins
+from booktools import cli, include, lint, tex, twins
 from booktools.book import Book, ConversionError, read_chapter
 from booktools.index import (
     BookIndex,
@@ -501,3 +501,16 @@ def test_what_has_no_notebook_form_is_an_error(tmp_path, snippet, message):
     source = SOURCE.replace("% a comment", snippet)
     with pytest.raises(ConversionError, match=message):
         convert(tmp_path, student=False, source=source)
+
+
+def test_the_chapters_lint_reports_ruff_at_the_chapters_lines(tmp_path):
+    chapter = tmp_path / "chapters" / "01_x.md"
+    chapter.parent.mkdir()
+    chapter.write_text(
+        "# T\n\n```{code-cell} ipython3\nx = 1\n```\n\nText.\n\n"
+        "```{code-cell} ipython3\n:tags: [remove-cell]\n\nimport os\n\nf = lambda: x\n```\n"
+    )
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    findings = lint.lint_chapter(Book(tmp_path), chapter)
+    # the hidden cell's unused import, at its line; E731 is one of the chapters' per-file rules
+    assert findings == ["chapters/01_x.md:12:8: F401 `os` imported but unused"]
