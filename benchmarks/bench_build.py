@@ -23,7 +23,8 @@ change of the machine's load affects both columns alike). Its kernel imports the
 environment's packages. The table gives both columns and their ratio.
 
 Run one heavy job at a time: every budget and chapter run here holds both cores. The full budget
-over every chapter takes about an hour on a 2-core machine: choose chapters with ``--chapters``.
+over every chapter is the longest run (benchmarks/results/timings.md): choose chapters with
+``--chapters``.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ otter's assignment format: raw cells ``# BEGIN QUESTION`` ... ``# END QUESTION``
    question: its most common mistake), so that a student is not told "passed" for it;
 4. the zip carries the requirements (torch, gencourse) and the seed, and tests for every question.
 
-Grading a notebook in a Jupyter kernel (``otter run``) costs about 8 s here, most of it starting
-the kernel and importing torch, and the check grades about 45 notebooks. So 2 and 3, and a second
+Grading a notebook in a Jupyter kernel (``otter run``) costs seconds, most of them starting the
+kernel and importing torch, and the check grades about 45 notebooks. So 2 and 3, and a second
 grading of the reference solution, run through otter's own grading code in this process
 (:func:`grade_in_process`: otter's grading mode, its intercell seeding, the zip's test files and
 otter's test runner, as in the kernel), with torch imported once. The two paths are compared on

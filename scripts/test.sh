@@ -39,9 +39,9 @@ python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 "${packag
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
-# (OMP_NUM_THREADS=1), which on this project's 2-core machine takes about 0.65 of the time of one
-# after the other (the toy networks gain little from a second thread: Chapter 6 quick 76.6 s with
-# 2 threads, 98.5 s with 1; Chapter 8 21.2 s and 27.1 s). Step 2's output is shown when it ends.
+# (OMP_NUM_THREADS=1), since the toy networks gain little from a second thread and the two steps
+# together finish sooner than one after the other (benchmarks/results/timings.md). Step 2's
+# output is shown when it ends.
 work=$(mktemp -d)
 twins_pid=
 kill_tree() {

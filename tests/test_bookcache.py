@@ -97,7 +97,7 @@ def test_fingerprint_sees_the_package_the_pins_and_the_budget_not_the_chapters(b
 
 
 def test_warm_cache_executes_only_what_changed(book):
-    """One test, seven builds of the tiny book (about 5 s each)."""
+    """One test, seven builds of the tiny book."""
     assert _build(book) == {"a", "b"}
     assert _build(book) == set(), "no change: every notebook comes from the cache"
     assert "a sees VALUE = 1" in _shown(book, "a"), "cached outputs reach the page"
