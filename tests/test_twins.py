@@ -12,7 +12,7 @@ import colab  # _ext/, on the path through pyproject.toml's pytest pythonpath
 import nbformat
 import pytest
 from _book import BOOK, CHAPTERS, ROOT, solution_fragments
-from booktools import cli, include, lint, tex, twins
+from booktools import cli, directives, include, lint, roles, tex, twins
 from booktools.book import Book, ConversionError, read_chapter
 from booktools.index import (
     BookIndex,
@@ -514,3 +514,20 @@ def test_the_chapters_lint_reports_ruff_at_the_chapters_lines(tmp_path):
     findings = lint.lint_chapter(Book(tmp_path), chapter)
     # the hidden cell's unused import, at its line; E731 is one of the chapters' per-file rules
     assert findings == ["chapters/01_x.md:12:8: F401 `os` imported but unused"]
+
+
+def test_the_registries_hold_one_handler_per_name():
+    with pytest.raises(ValueError, match="has a handler already"):
+        directives.register("math")(lambda conv, d: [])
+    with pytest.raises(ValueError, match="has a handler already"):
+        roles.register("ref")(lambda conv, name, body: "")
+
+
+def test_a_gated_solution_hides_even_unknown_directives_from_students_only(tmp_path):
+    # the registries' one rule of order: solution-end is seen inside a hidden solution, and
+    # nothing else is, so an unknown directive there is left out of the student set ...
+    source = SOURCE.replace("Because of secret reasons.", "```{glossary}\nx\n```")
+    assert "glossary" not in markdown_of(convert(tmp_path, student=True, source=source))
+    # ... while the instructor set, which shows the solution, has no form for it
+    with pytest.raises(ConversionError, match="glossary"):
+        convert(tmp_path, student=False, source=source)
