@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
-#      files (pytest tests/), the docstrings' examples (doctest), the package's unit tests again
-#      in float64;
+#   1. style (ruff lint and format, pyproject.toml; ruff lint of the chapters' code cells), unit
+#      tests of gencourse and of the project's files (pytest tests/), the docstrings' examples
+#      (doctest), the package's unit tests again in float64;
 #   2. every Colab twin of the instructor set executed by nbval, under the quick compute budget,
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
@@ -24,6 +24,7 @@ start=$SECONDS
 echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
+python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
 python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
@@ -38,9 +39,9 @@ python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 "${packag
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
-# (OMP_NUM_THREADS=1), which on this project's 2-core machine takes about 0.65 of the time of one
-# after the other (the toy networks gain little from a second thread: Chapter 6 quick 76.6 s with
-# 2 threads, 98.5 s with 1; Chapter 8 21.2 s and 27.1 s). Step 2's output is shown when it ends.
+# (OMP_NUM_THREADS=1), since the toy networks gain little from a second thread and the two steps
+# together finish sooner than one after the other (benchmarks/results/timings.md). Step 2's
+# output is shown when it ends.
 work=$(mktemp -d)
 twins_pid=
 kill_tree() {

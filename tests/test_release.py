@@ -20,7 +20,10 @@ import jsonschema
 import pytest
 import tomllib
 import yaml
-from _book import ROOT, notebooks
+from _book import BOOK, ROOT
+from booktools import twins
+from booktools.book import Book
+from booktools.index import BookIndex, Citations, Doc, Section
 
 # The Citation File Format's schema for 1.2.0 (citation-file-format/citation-file-format, as
 # shipped in cffconvert 2.0.0): cffconvert itself pins jsonschema 3, which the book's
@@ -155,6 +158,7 @@ def test_wheel_holds_every_module_and_the_weights_and_nothing_else(dist):
         "pyproject.toml",
         "setup.cfg",
         "MANIFEST.in",
+        "LICENSE",
     }, "no homework, tests, chapters or notebooks"
 
 
@@ -222,32 +226,22 @@ x = 1
 ```
 """
 
-INDEX = {
-    "docs": {
-        "chapters/07_x": {
-            "sections": [{"ids": ["ch-x"], "number": "7", "title": "Title"}],
-            "exercises": [],
-        }
-    },
-    "labels": {},
-    "equations": {},
-    "citations": {"texts": {}, "entries": {}},
-    "titles": {"chapters/07_x": "Title"},
-    "numfig_format": {},
-}
+INDEX = BookIndex(
+    docs={"chapters/07_x": Doc(sections=(Section(("ch-x",), "7", "Title"),), exercises=())},
+    labels={},
+    equations={},
+    citations=Citations(),
+    titles={"chapters/07_x": "Title"},
+    numfig_format={},
+)
 
 
 def _twin(tmp_path: Path, student: bool):
     chapter = tmp_path / "chapters" / "07_x.md"
     chapter.parent.mkdir(exist_ok=True)
     chapter.write_text(CHAPTER)
-    original = notebooks.ROOT
-    notebooks.ROOT = tmp_path
-    try:
-        (tmp_path / "_config.yml").write_text((original / "_config.yml").read_text())
-        return notebooks.twin(chapter, student=student, index=INDEX)
-    finally:
-        notebooks.ROOT = original
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    return twins.twin(Book(tmp_path), chapter, student=student, index=INDEX)
 
 
 def _pip_install(setup_source: str, monkeypatch) -> list[str]:
@@ -272,7 +266,7 @@ def test_release_twins_install_the_released_version_from_pypi(tmp_path, monkeypa
     default = _twin(tmp_path, student)
     monkeypatch.setenv("GENCOURSE_RELEASE", "1.2.3")
     released = _twin(tmp_path, student)
-    url, branch = notebooks.repository()
+    url, branch = BOOK.repository()
     assert f"gencourse @ git+{url}@{branch}" in default.cells[0].source
     assert (
         "gencourse==1.2.3" in released.cells[0].source and "git+" not in released.cells[0].source
@@ -291,13 +285,13 @@ def test_release_twins_install_the_released_version_from_pypi(tmp_path, monkeypa
 def test_a_release_version_that_is_not_x_y_z_is_an_error(monkeypatch, bad):
     monkeypatch.setenv("GENCOURSE_RELEASE", bad)
     with pytest.raises(ValueError, match="GENCOURSE_RELEASE"):
-        notebooks.setup_cell()
+        twins.setup_cell(BOOK)
 
 
 def test_the_committed_twins_install_the_repository():
     """The default branch's twins (what `python scripts/notebooks.py check` compares) keep the
     repository's branch: GENCOURSE_RELEASE is for the release workflow only."""
-    url, branch = notebooks.repository()
+    url, branch = BOOK.repository()
     for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
         first = json.loads(path.read_text())["cells"][0]
         assert f"git+{url}@{branch}" in "".join(first["source"]), path
