@@ -78,6 +78,10 @@ function localMathJax(url) {
 }
 
 async function audit(browser, file, mode) {
+  // a page that only redirects (Jupyter Book's index.html) is audited where it leads
+  if (/<meta[^>]+http-equiv=["']?refresh/i.test(fs.readFileSync(file, "utf8"))) {
+    return { page: file, mode, redirect: true, mathjax: null, violations: [], refused: [] };
+  }
   const page = await browser.newPage();
   const refused = new Set();
   await page.setRequestInterception(true);
@@ -184,6 +188,7 @@ const seconds = (Date.now() - started) / 1000;
 fs.writeFileSync(out, JSON.stringify({ seconds, tags: TAGS, results }, null, 1));
 const serious = results.flatMap((r) => (r.violations ?? []).filter((v) => ["serious", "critical"].includes(v.impact)));
 const merrors = results.reduce((n, r) => n + (r.mathjax?.errors ?? 0), 0);
+if (results.some((r) => r.error)) console.error(results.filter((r) => r.error));
 console.log(
   `audited ${results.length} page views in ${seconds.toFixed(1)} s: ` +
     `${serious.reduce((n, v) => n + v.nodes, 0)} serious or critical nodes (${serious.length} violations), ` +
