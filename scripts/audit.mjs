@@ -100,10 +100,9 @@ async function audit(browser, file, mode) {
     refused.add(new URL(url).host);
     return request.abort();
   });
-  if (mode === "dark") {
-    // pydata-sphinx-theme reads the mode from localStorage before the page paints
-    await page.evaluateOnNewDocument(() => localStorage.setItem("theme", "dark"));
-  }
+  // pydata-sphinx-theme reads the reader's choice ("mode") from localStorage before the page
+  // paints; the report records the theme the page then shows (tests/test_audit.py checks it)
+  await page.evaluateOnNewDocument((m) => localStorage.setItem("mode", m), mode);
   await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: mode }]);
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 60000 });
   const mathjax = await page.evaluate(async () => {
@@ -127,6 +126,7 @@ async function audit(browser, file, mode) {
       ...document.querySelectorAll("mjx-merror, .mjx-merror, .mjx-noError, .MathJax_Error"),
     ];
     return {
+      theme: document.documentElement.dataset.theme ?? null,
       version,
       typeset: document.querySelectorAll("mjx-container, .MathJax_CHTML, .MathJax").length,
       assistive: document.querySelectorAll("mjx-assistive-mml, .MJX_Assistive_MathML").length,

@@ -84,6 +84,10 @@ def check_book(results: list[dict], html: Path) -> None:
     assert not serious(results), "\n".join(serious(results))
     assert not math_errors(results), "\n".join(math_errors(results))
     assert {r["mode"] for r in results} == {"light", "dark"}
+    # each pass audited the page in the theme it asked for
+    assert all(r["mathjax"]["theme"] == r["mode"] for r in results), [
+        (r["page"], r["mode"], r["mathjax"]["theme"]) for r in results
+    ]
     by_page = {Path(r["page"]).relative_to(html).as_posix(): r for r in results}
     for chapter in CHAPTERS:
         r = by_page[f"chapters/{chapter.stem}.html"]
