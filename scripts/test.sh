@@ -8,11 +8,14 @@
 #      importable (as a student's runtime after `pip install git+...`);
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
 #      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
-#   4. the tests of the built HTML, and of the twins' numbers and links against it;
+#   4. the tests of the built HTML, and of the twins' numbers and links against it; every figure's
+#      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
+#      Chromium, light and dark mode) and MathJax's rendering of every page and twin
+#      (scripts/audit.mjs, tests/test_audit.py);
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
 #      (loses points on its question), and the requirements and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution, and its tests; then the
+#   6. the student edition (solutions hidden), built without execution, and its tests and audit; then the
 #      student path end to end: no solution of the book or of the homework in any file a student
 #      receives (student edition, student twins, homework student notebooks).
 # It creates and fills .venv itself (scripts/setup-env.sh).
@@ -25,7 +28,8 @@ echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
 python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
-python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
+python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py \
+  --ignore=tests/test_twins_html.py --ignore=tests/test_alt_text.py --ignore=tests/test_audit.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
 # (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
@@ -95,7 +99,10 @@ fi
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
 echo "== 4/6 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py \
+  tests/test_alt_text.py
+# the audit of the book's pages and of the rendered twins (the student edition's: step 6)
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k "not student"
 
 echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
 timeout --kill-after=30 900 python scripts/homework.py check
@@ -104,5 +111,6 @@ echo "== 6/6 student edition: built without solutions"
 STUDENT_EXECUTE=off bash scripts/build-student.sh
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py \
   tests/test_student_path.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k student
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
