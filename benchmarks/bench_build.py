@@ -23,7 +23,8 @@ change of the machine's load affects both columns alike). Its kernel imports the
 environment's packages. The table gives both columns and their ratio.
 
 Run one heavy job at a time: every budget and chapter run here holds both cores. The full budget
-over every chapter takes about an hour on a 2-core machine: choose chapters with ``--chapters``.
+over every chapter is the longest run (benchmarks/results/timings.md): choose chapters with
+``--chapters``.
 """
 
 from __future__ import annotations
@@ -39,29 +40,17 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 ROOT = Path(__file__).resolve().parents[1]
+# The tooling's shared code (scripts/booktools) is imported by its plain name with scripts/ on the
+# path: `python scripts/X.py` and pytest (pyproject.toml's pythonpath) put it there; a benchmark,
+# run from benchmarks/, adds it here, once.
+sys.path.insert(0, str(ROOT / "scripts"))
+from booktools.book import chapters  # noqa: E402
+
 BUDGETS = ("quick", "full")
-
-
-def chapters(tree: Path) -> list[Path]:
-    """The chapters of ``tree``'s ``_toc.yml``, in book order."""
-    toc = yaml.safe_load((tree / "_toc.yml").read_text())
-    files: list[str] = []
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return [tree / f"{f}.md" for f in files if f.startswith("chapters/")]
 
 
 def select(paths: list[Path], wanted: list[str] | None) -> list[Path]:

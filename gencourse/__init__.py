@@ -8,9 +8,9 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
 (optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, :mod:`gencourse.nn`
 (the one network builder), :mod:`gencourse.explore` (the chapters' interactive experiments),
-:mod:`gencourse.figures` (their drawing functions, one module per chapter), :mod:`gencourse.train`,
-the one training loop of the models that minimise one loss, and :mod:`gencourse.parallel`
-(independent trainings side by side, one per CPU core).
+:mod:`gencourse.figures` (their drawing functions, one module per chapter),
+:mod:`gencourse.train` (the one training loop of the models that minimise one loss) and
+:mod:`gencourse.parallel` (independent trainings side by side, one per CPU core).
 
 Conventions: randomness is one keyword, ``seed`` (an int, a :class:`torch.Generator` or ``None``
 for torch's global generator); a number of optimisation or sampling steps is ``n_steps``.

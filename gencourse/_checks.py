@@ -1,7 +1,8 @@
 """Input checks shared by the public functions.
 
 Each check raises :class:`TypeError` (wrong kind of object or dtype) or :class:`ValueError`
-(wrong shape, range or values) with a message that names the argument and what was expected.
+(wrong shape, range or values) with a message that names the argument and what was expected;
+an estimator used before ``fit`` raises :class:`NotFittedError`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 VectorLike = torch.Tensor | np.ndarray | Sequence[float]
 
 __all__ = [
+    "NotFittedError",
     "VectorLike",
     "as_points",
     "check_positive_float",
@@ -26,6 +28,15 @@ __all__ = [
     "module_device",
     "module_dtype",
 ]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """An estimator was used before ``fit``.
+
+    A :class:`ValueError` and an :class:`AttributeError`, as scikit-learn's
+    ``sklearn.exceptions.NotFittedError``, so that code written for that convention
+    (``except ValueError``, ``except AttributeError``) catches it.
+    """
 
 
 def as_points(

@@ -19,6 +19,19 @@ GMM             K fitted means            fitted π_j         N(x; μ_j, Σ_j) (
 
 :class:`BasisExpansion` holds (a, μ) and evaluates log f̂ by a log-sum-exp over j; each
 estimator only supplies its kernel. All computations are batched torch code on any device.
+
+Input dtypes: the estimators store their centres and weights in float32 (the GMM's covariances in
+float64), so training data are converted to float32; queries in float32 or float64 are evaluated
+in their dtype. Half-precision data and queries (float16, bfloat16) are upcast to float32 first,
+which is exact (float32 holds every float16 and bfloat16 value): a fit or a query in half
+precision gives the numbers of the same values in float32. This is scikit-learn's rule too: its
+``check_array`` upcasts float16 input (to float64, its working precision: ``KernelDensity``,
+``GaussianMixture``) instead of refusing it, since nothing is lost, whereas log-densities
+computed *in* half precision would lose most digits (float16 keeps about three) and overflow
+below −65504. Other dtypes (integers, bool) raise a :class:`TypeError` naming the argument.
+
+An estimator used before ``fit`` raises :class:`NotFittedError`, a :class:`ValueError`
+(scikit-learn's convention).
 """
 
 from __future__ import annotations
@@ -32,14 +45,14 @@ import torch
 from torch import nn
 
 from ._checks import (
+    NotFittedError,
     as_points,
     check_positive_float,
     check_positive_int,
     check_same_device,
     make_generator,
 )
-from .config import device as default_device
-from .config import progress_bar
+from .config import progress_bar, resolve_device
 
 if TYPE_CHECKING:
     from .data import Toy
@@ -49,6 +62,7 @@ __all__ = [
     "KDE",
     "BasisExpansion",
     "Histogram",
+    "NotFittedError",
     "bandwidth_rule",
     "curse_of_dimensionality",
     "kde_log_probs",
@@ -59,6 +73,14 @@ __all__ = [
 ]
 
 _LOG_2PI = math.log(2 * math.pi)
+
+#: Half-precision dtypes, upcast (exactly) to float32 before fitting or evaluating (see above).
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _upcast_half(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float32 if it is in half precision (an exact conversion), else ``x`` itself."""
+    return x.float() if x.dtype in _HALF else x
 
 
 class BasisExpansion(nn.Module):
@@ -73,7 +95,7 @@ class BasisExpansion(nn.Module):
 
     def __init__(self, device: torch.device | str | None = None) -> None:
         super().__init__()
-        self._device = torch.device(default_device() if device is None else device)
+        self._device = resolve_device(device)
         self.register_buffer("weights", torch.empty(0, device=self._device))
         self.register_buffer("centres", torch.empty(0, 0, device=self._device))
 
@@ -92,16 +114,20 @@ class BasisExpansion(nn.Module):
 
     def _check_fitted(self) -> None:
         if not self.is_fitted:
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call .fit(x) first")
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet: call fit first, e.g. .fit(x)"
+            )
 
     def _check_query(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+        """Check query points against the fitted estimator; half precision is upcast."""
         self._check_fitted()
         x = as_points(x, name, dim=self.dim)
         check_same_device(x, name, self.centres.device)
-        return x
+        return _upcast_half(x)
 
     def _data(self, x: torch.Tensor, name: str = "x", min_points: int = 1) -> torch.Tensor:
-        """Check training data and move it to the estimator's device (fitting may move data)."""
+        """Check training data and move it to the estimator's device in float32 (fitting may move
+        data; half precision is upcast exactly, float64 rounded to the stored float32)."""
         return as_points(x, name, min_points=min_points).to(self._device, torch.float32)
 
     @abstractmethod
@@ -119,9 +145,16 @@ class BasisExpansion(nn.Module):
 
         Queries are processed ``chunk_size`` rows at a time so that the (n, m) kernel matrix
         never has to fit in memory at once.
+
+        Raises:
+            NotFittedError: before :meth:`fit`.
         """
         x = self._check_query(x)
         chunk_size = check_positive_int(chunk_size, "chunk_size")
+        return self._log_prob(x, chunk_size)
+
+    def _log_prob(self, x: torch.Tensor, chunk_size: int) -> torch.Tensor:
+        """log f̂(x) = logsumexp_j (log a_j + log k_h(x, μ_j)), ``chunk_size`` queries at a time."""
         log_a = torch.log(self.weights)
         parts = [
             torch.logsumexp(log_a + self.log_kernel(chunk), dim=1) for chunk in x.split(chunk_size)
@@ -130,10 +163,17 @@ class BasisExpansion(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, seed: int | torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` points from f̂: pick j with probability a_j, then draw from k_h(·, μ_j)."""
+        """Draw ``n`` points from f̂: pick j with probability a_j, then draw from k_h(·, μ_j).
+
+        Raises:
+            NotFittedError: before :meth:`fit`.
+        """
         self._check_fitted()
         n = check_positive_int(n, "n")
-        generator = make_generator(seed)
+        return self._sample(n, make_generator(seed))
+
+    def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        """n draws from f̂: an index j with probability a_j, then a draw from k_h(·, μ_j)."""
         index = torch.multinomial(self.weights.cpu(), n, replacement=True, generator=generator)
         return self._sample_kernel(index, generator).to(self.centres.device)
 
@@ -518,6 +558,22 @@ def kde_tv_error(
     """
     n = check_positive_int(n, "n", minimum=2)
     n_test = check_positive_int(n_test, "n_test")
+    factors = tuple(check_positive_float(f, "factors") for f in factors)
+    if not factors:
+        raise ValueError("factors must hold at least one multiple of Scott's bandwidth")
+    return _kde_tv_error(target, n, seed, n_test, factors, resolve_device(device))
+
+
+def _kde_tv_error(
+    target: Toy,
+    n: int,
+    seed: int,
+    n_test: int,
+    factors: tuple[float, ...],
+    device: torch.device,
+) -> tuple[float, float]:
+    """TV(ρ*, f̂_h) of a KDE of n draws, h the best of ``factors`` × Scott's on a validation
+    draw, measured on an independent test draw; returns ``(tv, h)``."""
     x = target.sample(n, seed=seed, device=device)
     validation = target.sample(n_test, seed=seed + 1, device=device)
     test = target.sample(n_test, seed=seed + 2, device=device)

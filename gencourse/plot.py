@@ -2,6 +2,11 @@
 
 Every function takes an optional ``ax`` and returns it, so figures are composed in the chapter.
 Tensors may live on any device; they are moved to the CPU for drawing.
+
+Importing the module (``import gencourse`` does) applies :data:`STYLE` to matplotlib's rcParams:
+an opaque white figure and axes background, so that a figure stays readable on the book theme's
+dark background, and the Okabe–Ito colour-blind-safe palette as the default colour cycle.
+:func:`use_style` applies it again (after ``plt.rcdefaults()``, say).
 """
 
 from __future__ import annotations
@@ -9,14 +14,58 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from cycler import cycler
 from matplotlib.axes import Axes
 
 from ._checks import as_points, check_positive_int, module_device
 
-__all__ = ["density_heatmap", "grid_points", "image_grid", "scatter"]
+__all__ = [
+    "OKABE_ITO",
+    "STYLE",
+    "density_heatmap",
+    "grid_points",
+    "image_grid",
+    "scatter",
+    "use_style",
+]
+
+# The palette of Okabe and Ito, "Color Universal Design" (2008), https://jfly.uni-koeln.de/color/:
+# eight colours told apart under the three common colour-vision deficiencies. Ordered so that
+# matplotlib's "C0".."C4" keep their hue (blue, orange, green, red → vermillion, purple →
+# reddish purple): code that asks for "C3" to contrast with "C0" still gets it.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+# matplotlib's own style mechanism (a dict of rcParams for plt.style.use / rc_context). The
+# inline backend saves a figure with the figure's facecolor, so an opaque figure face gives an
+# opaque PNG; savefig's settings cover plt.savefig.
+STYLE: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
+}
+
+
+def use_style() -> None:
+    """Apply :data:`STYLE` to matplotlib's global rcParams (done once on import)."""
+    mpl.style.use(STYLE)
+
+
+use_style()
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 

@@ -5,7 +5,8 @@ moment-matching generator, a discriminator between two fixed samples, a neural c
 digits classifier all minimise *one* loss L(θ) by minibatch stochastic gradient descent. They
 differ only in that loss; :func:`fit` owns the rest, once:
 
-* the optimiser (Adam, AdamW or RMSprop) and its settings, optional gradient clipping;
+* the optimiser (Adam, AdamW or RMSprop, from :func:`make_optimizer`, the package's one
+  optimiser factory) and its settings, optional gradient clipping;
 * the randomness: one ``seed`` (an int or a :class:`torch.Generator`) drives every draw, so a
   seed reproduces a run exactly;
 * the minibatches: drawn with replacement (``sampling="replacement"``) or by passes over a
@@ -33,7 +34,7 @@ from torch import nn
 from ._checks import check_positive_float, check_positive_int, make_generator
 from .config import progress_bar
 
-__all__ = ["History", "fit", "minibatch"]
+__all__ = ["History", "OptimizerSpec", "fit", "make_optimizer", "minibatch"]
 
 #: What a loss function returns: the loss, or the loss and other values to record at each step.
 LossValue = torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor | float]]
@@ -124,19 +125,42 @@ def _as_tuple(data: torch.Tensor | Sequence[torch.Tensor] | None) -> tuple[torch
 
 _OPTIMIZERS = ("adam", "adamw", "rmsprop")
 
+#: An optimiser by name, or a callable that builds one from the parameters.
+OptimizerSpec = str | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 
-def _make_optimizer(
-    optimizer: str | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer],
-    parameters: list[nn.Parameter],
-    lr: float,
-    betas: tuple[float, float],
-    weight_decay: float,
+
+def make_optimizer(
+    optimizer: OptimizerSpec,
+    parameters: Iterable[nn.Parameter],
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    weight_decay: float = 0.0,
 ) -> torch.optim.Optimizer:
+    """The package's one optimiser factory: torch's Adam, AdamW or RMSprop by name.
+
+    Arguments:
+        optimizer: ``"adam"`` (:class:`torch.optim.Adam`), ``"adamw"``
+            (:class:`torch.optim.AdamW`), ``"rmsprop"`` (:class:`torch.optim.RMSprop`, torch's
+            α = 0.99), or a callable that builds an optimiser from ``parameters`` (then ``lr``,
+            ``betas`` and ``weight_decay`` are its business).
+        parameters: the parameters θ to optimise (or torch's parameter groups).
+        lr: the learning rate η > 0.
+        betas: Adam's and AdamW's decay rates of the moment estimates (unused by RMSprop).
+        weight_decay: the L2 penalty (Adam, RMSprop) or decoupled decay (AdamW), ≥ 0.
+
+    Example:
+        >>> layer = nn.Linear(2, 1)
+        >>> make_optimizer("rmsprop", layer.parameters(), lr=0.01)  # doctest: +ELLIPSIS
+        RMSprop (...
+    """
     if callable(optimizer):
         made = optimizer(parameters)
         if not isinstance(made, torch.optim.Optimizer):
             raise TypeError(f"optimizer must return a torch.optim.Optimizer, got {type(made)}")
         return made
+    lr = check_positive_float(lr, "lr")
+    weight_decay = _check_weight_decay(weight_decay)
     if optimizer == "adam":
         return torch.optim.Adam(parameters, lr=lr, betas=betas, weight_decay=weight_decay)
     if optimizer == "adamw":
@@ -147,6 +171,14 @@ def _make_optimizer(
         f"optimizer must be one of {_OPTIMIZERS} or a callable parameters -> Optimizer, "
         f"got {optimizer!r}"
     )
+
+
+def _check_weight_decay(weight_decay: float) -> float:
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)):
+        raise TypeError(f"weight_decay must be a number, got {type(weight_decay).__name__}")
+    if not 0 <= weight_decay < math.inf:
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    return float(weight_decay)
 
 
 class _Batches:
@@ -194,7 +226,7 @@ def fit(
     joint: bool = True,
     sampling: str = "replacement",
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    optimizer: str | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer] = "adam",
+    optimizer: OptimizerSpec = "adam",
     lr: float = 1e-3,
     betas: tuple[float, float] = (0.9, 0.999),
     weight_decay: float = 0.0,
@@ -268,6 +300,81 @@ def fit(
         >>> torch.allclose(mean.weight.detach().T, x.mean(0), atol=0.2)
         True
     """
+    tensors, n_steps, batch_size, max_grad_norm, eval_every = _check_fit_arguments(
+        model,
+        loss,
+        data,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        joint=joint,
+        sampling=sampling,
+        transform=transform,
+        after_step=after_step,
+        lr=lr,
+        weight_decay=weight_decay,
+        max_grad_norm=max_grad_norm,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        keep_best=keep_best,
+    )
+    rng = make_generator(seed)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    if not parameters:
+        raise ValueError("model has no trainable parameters")
+    opt = make_optimizer(optimizer, parameters, lr=lr, betas=betas, weight_decay=weight_decay)
+    history = History() if history is None else history
+    batches = _Batches(tensors, batch_size, joint, sampling, rng) if tensors else None
+    best_state: dict[str, torch.Tensor] | None = None
+
+    model.train()
+    start = time.perf_counter()
+    bar = progress_bar(range(n_steps), desc=desc, enabled=progress)
+    for step in bar:
+        value, extra = _minibatch_loss(loss, batches, transform)
+        if not torch.isfinite(value):
+            raise RuntimeError(
+                f"non-finite {name} at step {step}: the value is {float(value.detach())}; {hint}"
+            )
+        opt.zero_grad()
+        value.backward()
+        if max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(parameters, max_grad_norm)
+        opt.step()
+        if after_step is not None:
+            after_step()
+        _record_step(history, value, extra)
+        if evaluate is not None and ((step + 1) % eval_every == 0 or step + 1 == n_steps):
+            if _record_evaluation(history, evaluate, step + 1, keep_best):
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.metrics.items()})
+        elif step % 50 == 0:
+            bar.set_postfix({name: f"{history.loss[-1]:.4g}"})
+    history.seconds = time.perf_counter() - start
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def _check_fit_arguments(
+    model: nn.Module,
+    loss: Callable[..., LossValue],
+    data: torch.Tensor | Sequence[torch.Tensor] | None,
+    *,
+    n_steps: int,
+    batch_size: int,
+    joint: bool,
+    sampling: str,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None,
+    after_step: Callable[[], None] | None,
+    lr: float,
+    weight_decay: float,
+    max_grad_norm: float | None,
+    evaluate: Callable[[], dict[str, float]] | None,
+    eval_every: int | None,
+    keep_best: str | None,
+) -> tuple[tuple[torch.Tensor, ...], int, int, float | None, int]:
+    """:func:`fit`'s argument checks; returns the data as a tuple of tensors, ``n_steps``,
+    ``batch_size``, ``max_grad_norm`` and ``eval_every`` (``n_steps`` for ``None``)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     if not callable(loss):
@@ -288,11 +395,8 @@ def fit(
             raise TypeError(f"{label} must be callable or None, got {type(hook).__name__}")
     if transform is not None and not tensors:
         raise ValueError("transform needs data: it is applied to the minibatches of data")
-    lr = check_positive_float(lr, "lr")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)):
-        raise TypeError(f"weight_decay must be a number, got {type(weight_decay).__name__}")
-    if not 0 <= weight_decay < math.inf:
-        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    check_positive_float(lr, "lr")
+    _check_weight_decay(weight_decay)
     if max_grad_norm is not None:
         max_grad_norm = check_positive_float(max_grad_norm, "max_grad_norm")
     if evaluate is not None and not callable(evaluate):
@@ -300,58 +404,54 @@ def fit(
     eval_every = n_steps if eval_every is None else check_positive_int(eval_every, "eval_every")
     if keep_best is not None and evaluate is None:
         raise ValueError(f"keep_best={keep_best!r} needs an evaluate function to choose with")
-    rng = make_generator(seed)
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    if not parameters:
-        raise ValueError("model has no trainable parameters")
-    opt = _make_optimizer(optimizer, parameters, lr, betas, float(weight_decay))
-    history = History() if history is None else history
-    batches = _Batches(tensors, batch_size, joint, sampling, rng) if tensors else None
-    best_state: dict[str, torch.Tensor] | None = None
+    return tensors, n_steps, batch_size, max_grad_norm, eval_every
 
-    model.train()
-    start = time.perf_counter()
-    bar = progress_bar(range(n_steps), desc=desc, enabled=progress)
-    for step in bar:
-        if batches is None:
-            out = loss()
-        else:
-            batch = batches.next()
-            if transform is not None:
-                batch = (transform(batch[0]), *batch[1:])
-            out = loss(*batch)
-        value, extra = out if isinstance(out, tuple) else (out, {})
-        if not torch.isfinite(value):
-            raise RuntimeError(
-                f"non-finite {name} at step {step}: the value is {float(value.detach())}; {hint}"
-            )
-        opt.zero_grad()
-        value.backward()
-        if max_grad_norm is not None:
-            nn.utils.clip_grad_norm_(parameters, max_grad_norm)
-        opt.step()
-        if after_step is not None:
-            after_step()
-        history.loss.append(float(value.detach()))
-        for key, v in extra.items():
-            history.values.setdefault(key, []).append(float(torch.as_tensor(v).detach()))
-        if evaluate is not None and ((step + 1) % eval_every == 0 or step + 1 == n_steps):
-            history.eval_steps.append(step + 1)
-            with torch.no_grad():
-                measured = evaluate()
-            for key, v in measured.items():
-                history.metrics.setdefault(key, []).append(float(v))
-            if keep_best is not None:
-                if keep_best not in history.metrics:
-                    raise KeyError(f"keep_best={keep_best!r} is not a metric of evaluate")
-                scores = history.metrics[keep_best]
-                if scores[-1] <= min(scores):
-                    history.best_step = step + 1
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.metrics.items()})
-        elif step % 50 == 0:
-            bar.set_postfix({name: f"{history.loss[-1]:.4g}"})
-    history.seconds = time.perf_counter() - start
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return history
+
+def _minibatch_loss(
+    loss: Callable[..., LossValue],
+    batches: _Batches | None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor | float]]:
+    """L_B(θ) = ``loss(*B)`` on the next minibatch B (``loss()`` without data), and the other
+    values it reports (``{}`` when it returns the loss alone)."""
+    if batches is None:
+        out = loss()
+    else:
+        batch = batches.next()
+        if transform is not None:
+            batch = (transform(batch[0]), *batch[1:])
+        out = loss(*batch)
+    return out if isinstance(out, tuple) else (out, {})
+
+
+def _record_step(
+    history: History, value: torch.Tensor, extra: dict[str, torch.Tensor | float]
+) -> None:
+    """Append a step's loss and its other reported values to ``history``."""
+    history.loss.append(float(value.detach()))
+    for key, v in extra.items():
+        history.values.setdefault(key, []).append(float(torch.as_tensor(v).detach()))
+
+
+def _record_evaluation(
+    history: History,
+    evaluate: Callable[[], dict[str, float]],
+    steps_done: int,
+    keep_best: str | None,
+) -> bool:
+    """Run ``evaluate`` without gradients after ``steps_done`` steps and record its values;
+    True when ``keep_best``'s metric is at its lowest so far (the parameters to keep)."""
+    history.eval_steps.append(steps_done)
+    with torch.no_grad():
+        measured = evaluate()
+    for key, v in measured.items():
+        history.metrics.setdefault(key, []).append(float(v))
+    if keep_best is None:
+        return False
+    if keep_best not in history.metrics:
+        raise KeyError(f"keep_best={keep_best!r} is not a metric of evaluate")
+    scores = history.metrics[keep_best]
+    if scores[-1] <= min(scores):
+        history.best_step = steps_done
+        return True
+    return False

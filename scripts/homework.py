@@ -26,8 +26,8 @@ otter's assignment format: raw cells ``# BEGIN QUESTION`` ... ``# END QUESTION``
    question: its most common mistake), so that a student is not told "passed" for it;
 4. the zip carries the requirements (torch, gencourse) and the seed, and tests for every question.
 
-Grading a notebook in a Jupyter kernel (``otter run``) costs about 8 s here, most of it starting
-the kernel and importing torch, and the check grades about 45 notebooks. So 2 and 3, and a second
+Grading a notebook in a Jupyter kernel (``otter run``) costs seconds, most of them starting the
+kernel and importing torch, and the check grades about 45 notebooks. So 2 and 3, and a second
 grading of the reference solution, run through otter's own grading code in this process
 (:func:`grade_in_process`: otter's grading mode, its intercell seeding, the zip's test files and
 otter's test runner, as in the kernel), with torch imported once. The two paths are compared on
@@ -58,14 +58,13 @@ from pathlib import Path
 import jupytext
 import nbformat
 import yaml
+from booktools.book import Book  # scripts/booktools: the repository's URL lives in _config.yml
 
 ROOT = Path(__file__).resolve().parents[1]
 HOMEWORK = ROOT / "homework"
 DIST = HOMEWORK / "dist"
 WRONG = HOMEWORK / "wrong"
 REQUIREMENTS = HOMEWORK / "requirements.txt"
-sys.path.insert(0, str(ROOT / "scripts"))
-import notebooks  # noqa: E402  (the repository's URL lives in _config.yml)
 
 
 def masters(names: list[str] | None = None) -> list[Path]:
@@ -82,7 +81,7 @@ def masters(names: list[str] | None = None) -> list[Path]:
 
 def pip_url() -> str:
     """The repository's archive (a GitHub URL): pip installs it without git."""
-    url, branch = notebooks.repository()
+    url, branch = Book(ROOT).repository()
     return f"{url}/archive/refs/heads/{branch}.zip"
 
 

@@ -35,6 +35,28 @@ if [ ! -x "$actionlint" ]; then
   fi
 fi
 
+# The accessibility audit (scripts/audit.mjs, tests/test_audit.py): npm's axe-core, and
+# puppeteer-core (which has no install script and downloads no browser) driving Debian's chromium;
+# MathJax 3 and 2 from npm stand in for the CDN copies the pages load, so the audit runs offline.
+audit_spec="axe-core@4.14.1 puppeteer-core@24.43.1 mathjax@3.2.2 mathjax2@npm:mathjax@2.7.9"
+audit="$venv/audit"
+if [ "$(cat "$audit/.spec" 2>/dev/null)" != "$audit_spec" ]; then
+  if command -v npm >/dev/null; then
+    # shellcheck disable=SC2086 # one word per package
+    npm install --prefix "$audit" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error $audit_spec && echo "$audit_spec" > "$audit/.spec"
+  else
+    echo "setup-env: npm not found: the accessibility audit's packages are not installed" >&2
+  fi
+fi
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup-env: no chromium (Debian: apt-get install chromium): the audit cannot run" >&2
+  fi
+fi
+
 # Reinstall only when the dependencies changed since the last successful set-up.
 stamp="$venv/.gencourse-stamp"
 want=$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)

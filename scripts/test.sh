@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   1. style (ruff lint and format, pyproject.toml), unit tests of gencourse and of the project's
-#      files (pytest tests/), the docstrings' examples (doctest), the package's unit tests again
-#      in float64;
+#   1. style (ruff lint and format, pyproject.toml; ruff lint of the chapters' code cells), unit
+#      tests of gencourse and of the project's files (pytest tests/), the docstrings' examples
+#      (doctest), the package's unit tests again in float64;
 #   2. every Colab twin of the instructor set executed by nbval, under the quick compute budget,
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
 #      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
-#   4. the tests of the built HTML, and of the twins' numbers and links against it;
+#   4. the tests of the built HTML, and of the twins' numbers and links against it; every figure's
+#      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
+#      Chromium, light and dark mode) and MathJax's rendering of every page and twin
+#      (scripts/audit.mjs, tests/test_audit.py);
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
 #      (loses points on its question), and the requirements and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution, and its tests; then the
+#   6. the student edition (solutions hidden), built without execution, and its tests and audit; then the
 #      student path end to end: no solution of the book or of the homework in any file a student
 #      receives (student edition, student twins, homework student notebooks).
 # It creates and fills .venv itself (scripts/setup-env.sh).
@@ -24,7 +27,9 @@ start=$SECONDS
 echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
-python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
+python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
+python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py \
+  --ignore=tests/test_twins_html.py --ignore=tests/test_alt_text.py --ignore=tests/test_audit.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
 # (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
@@ -38,9 +43,9 @@ python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 "${packag
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
-# (OMP_NUM_THREADS=1), which on this project's 2-core machine takes about 0.65 of the time of one
-# after the other (the toy networks gain little from a second thread: Chapter 6 quick 76.6 s with
-# 2 threads, 98.5 s with 1; Chapter 8 21.2 s and 27.1 s). Step 2's output is shown when it ends.
+# (OMP_NUM_THREADS=1), since the toy networks gain little from a second thread and the two steps
+# together finish sooner than one after the other (benchmarks/results/timings.md). Step 2's
+# output is shown when it ends.
 work=$(mktemp -d)
 twins_pid=
 kill_tree() {
@@ -94,7 +99,10 @@ fi
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
 echo "== 4/6 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py \
+  tests/test_alt_text.py
+# the audit of the book's pages and of the rendered twins (the student edition's: step 6)
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k "not student"
 
 echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
 timeout --kill-after=30 900 python scripts/homework.py check
@@ -103,5 +111,6 @@ echo "== 6/6 student edition: built without solutions"
 STUDENT_EXECUTE=off bash scripts/build-student.sh
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py \
   tests/test_student_path.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k student
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"

@@ -4,7 +4,7 @@
 
 It trains on classifier.held_out_digits("classifier"): 180 digits (about 18 per class) that no
 generator of the book sees (they train on data.digits("train")); see gencourse/classifier.py for
-the split. Deterministic (fixed seed, CPU, one thread; about 20 s). Writes
+the split. Deterministic (fixed seed, CPU, one thread). Writes
 gencourse/weights/digits_classifier.pt (a state dict, loaded with
 torch.load(..., weights_only=True) by gencourse.classifier.digits_classifier) and prints
 the accuracy on the 1617 digits it never saw, which must be at least 95 %.

@@ -215,6 +215,23 @@ def wrap_line(line: str) -> list[str] | None:
             visual = _visual(head, _items(line, tokens, opener + 1, len(tokens)), "")
             if visual is not None:
                 return visual
+    wrapped = _cut_in_a_bracket(line, tokens, pairs)
+    if wrapped is not None:
+        return wrapped
+    # a continuation line inside a bracket opened above: cut it at its own commas
+    items = _items(line, tokens, 0, len(tokens))
+    if len(items) > 1 and not line.lstrip().startswith(tuple(CLOSE)):
+        return _finish(_pack(items, indent))
+    return None
+
+
+def _cut_in_a_bracket(
+    line: str, tokens: list[tokenize.TokenInfo], pairs: list[tuple]
+) -> list[str] | None:
+    """``line`` cut inside the first bracket of ``pairs`` (opened and closed on the line,
+    outermost and leftmost first) where a cut reads well, or None."""
+    indent = line[: len(line) - len(line.lstrip())]
+    offset = len(indent)
     for _, _, opener, closer in sorted(pairs):
         if closer == opener + 1 or offset + tokens[opener].end[1] > LIMIT:
             continue  # empty, or opened beyond the limit
@@ -238,10 +255,6 @@ def wrap_line(line: str) -> list[str] | None:
         wrapped = _finish([head, *_pack(items, indent + "    "), tail])
         if wrapped is not None:
             return wrapped
-    # a continuation line inside a bracket opened above: cut it at its own commas
-    items = _items(line, tokens, 0, len(tokens))
-    if len(items) > 1 and not line.lstrip().startswith(tuple(CLOSE)):
-        return _finish(_pack(items, indent))
     return None
 
 

@@ -1,19 +1,18 @@
 """What the tests of the project's files and of the built books share: the repository root, the
-notebook generator (scripts/notebooks.py, loaded as a module), the chapters of _toc.yml, and the
-rule for a missing build (a skip, or a failure with GENCOURSE_REQUIRE_HTML=1)."""
+book as the tooling reads it (scripts/booktools, importable through pyproject.toml's pytest
+``pythonpath``), the chapters of _toc.yml, and the rule for a missing build (a skip, or a failure
+with GENCOURSE_REQUIRE_HTML=1)."""
 
-import importlib.util
 import os
 import re
 from pathlib import Path
 
 import pytest
+from booktools.book import Book
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(notebooks)
-CHAPTERS = notebooks.chapters()
+BOOK = Book(ROOT)
+CHAPTERS = BOOK.chapters()
 
 
 def require_build(html: Path, what: str, command: str) -> None:

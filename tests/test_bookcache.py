@@ -5,15 +5,10 @@ the same code as scripts/build-book.sh. Each notebook appends its name to a log 
 executes it: the log, not the cache's own bookkeeping, says what a build executed.
 """
 
-import importlib.util
 import textwrap
 
+import bookcache  # scripts/bookcache.py, on the path through pyproject.toml's pytest pythonpath
 import pytest
-from _book import ROOT
-
-_spec = importlib.util.spec_from_file_location("bookcache", ROOT / "scripts" / "bookcache.py")
-bookcache = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bookcache)
 
 NOTEBOOK = """\
 ---
@@ -102,7 +97,7 @@ def test_fingerprint_sees_the_package_the_pins_and_the_budget_not_the_chapters(b
 
 
 def test_warm_cache_executes_only_what_changed(book):
-    """One test, seven builds of the tiny book (about 5 s each)."""
+    """One test, seven builds of the tiny book."""
     assert _build(book) == {"a", "b"}
     assert _build(book) == set(), "no change: every notebook comes from the cache"
     assert "a sees VALUE = 1" in _shown(book, "a"), "cached outputs reach the page"

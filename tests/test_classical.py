@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from scipy import stats
+from sklearn.exceptions import NotFittedError as SkNotFittedError
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from sklearn.neighbors import KernelDensity
 
@@ -267,7 +268,22 @@ def test_kde_error_grows_with_dimension():
             ValueError,
             "2 columns",
         ),
-        (lambda: classical.KDE(0.1).log_prob(torch.randn(3, 2)), RuntimeError, "not fitted"),
+        (
+            lambda: classical.KDE(0.1).log_prob(torch.randn(3, 2)),
+            classical.NotFittedError,
+            "call fit first",
+        ),
+        (lambda: classical.KDE(0.1, device="no-such-device"), ValueError, "device"),
+        (
+            lambda: classical.kde_tv_error(data.gaussian_pair(2), 50, factors=()),
+            ValueError,
+            "factors",
+        ),
+        (
+            lambda: classical.kde_tv_error(data.gaussian_pair(2), 50, factors=(1.0, -1.0)),
+            ValueError,
+            "factors",
+        ),
         (lambda: classical.KDE(0.1).fit(torch.randn(5, 2)).sample(0), ValueError, "n"),
         (
             lambda: classical.Histogram(bounds=[(0, 1)]).fit(torch.randn(5, 2)),
@@ -312,3 +328,68 @@ def test_curse_experiment_accepts_any_target_family():
     assert float(single[0, 0]) == pytest.approx(direct)
     with pytest.raises(TypeError, match="target"):
         classical.curse_of_dimensionality((2,), (300,), target="gaussian", progress=False)
+
+
+# ------------------------------------------------------------------ bad input at the edges
+
+ESTIMATORS = {
+    "KDE": lambda: classical.KDE(0.3, device="cpu"),
+    "Histogram": lambda: classical.Histogram(12, device="cpu"),
+    "GMM": lambda: classical.GMM(3, progress=False, device="cpu"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_an_unfitted_estimator_raises_not_fitted_error_a_value_error(name):
+    estimator = ESTIMATORS[name]()
+    calls = (lambda: estimator.log_prob(torch.randn(3, 2)), lambda: estimator.sample(3))
+    for call in calls:
+        with pytest.raises(classical.NotFittedError, match=f"this {name} .*call fit first"):
+            call()
+        with pytest.raises(ValueError):  # the ecosystem's convention: a ValueError
+            call()
+        try:  # ... that code written for scikit-learn (`except ValueError`) catches
+            call()
+        except ValueError as error:
+            assert isinstance(error, AttributeError)
+    # the bases of scikit-learn's NotFittedError, whose convention this follows
+    assert classical.NotFittedError.__bases__ == SkNotFittedError.__bases__
+    assert not issubclass(classical.NotFittedError, RuntimeError)
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_half_precision_is_upcast_exactly_to_float32(name, half):
+    generator = torch.Generator().manual_seed(0)
+    x = (torch.randn(300, 2, generator=generator) * 1.5).to(half)
+    query = (torch.randn(40, 2, generator=generator) * 3).to(half)  # some far in the tails
+    exact = x.float()
+    assert torch.equal(exact.to(half), x)  # float32 holds every half-precision value
+    fitted, reference = ESTIMATORS[name]().fit(x), ESTIMATORS[name]().fit(exact)
+    assert fitted.centres.dtype == torch.float32
+    assert torch.equal(fitted.centres, reference.centres)
+    assert torch.equal(fitted.weights, reference.weights)
+    log_p = fitted.log_prob(query)
+    # evaluated in float32, not in half precision (float16 keeps ~3 digits, bfloat16 ~2)
+    assert log_p.dtype == torch.float32
+    torch.testing.assert_close(log_p, reference.log_prob(query.float()), rtol=0, atol=0)
+
+
+def test_half_precision_kde_agrees_with_scikit_learn_which_also_upcasts():
+    # scikit-learn's check_array upcasts float16 (to float64) rather than refusing it: the same
+    # values as float32 or float64 give the same estimate
+    x = torch.randn(200, 2, generator=torch.Generator().manual_seed(1)).half()
+    query = torch.randn(50, 2, generator=torch.Generator().manual_seed(2)).half()
+    ours = classical.KDE(0.4, device="cpu").fit(x).log_prob(query)
+    theirs = KernelDensity(bandwidth=0.4).fit(x.numpy()).score_samples(query.numpy())
+    np.testing.assert_allclose(ours.double().numpy(), theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_a_device_this_machine_lacks_is_rejected_when_the_estimator_is_built():
+    missing = f"cuda:{torch.cuda.device_count()}"  # one past the last GPU, on every machine
+    for make in (
+        lambda: classical.KDE(0.3, device=missing),
+        lambda: classical.kde_tv_error(data.gaussian_pair(2), 50, device=missing),
+    ):
+        with pytest.raises(ValueError, match=rf"device names device '{missing}'.*available"):
+            make()

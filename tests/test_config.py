@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import gencourse
+from gencourse.config import resolve_device
 
 
 def test_budget_defaults_to_full(monkeypatch):
@@ -39,6 +40,58 @@ def test_device_can_be_forced(monkeypatch):
     monkeypatch.setenv("GENCOURSE_DEVICE", "no-such-device")
     with pytest.raises(ValueError, match="GENCOURSE_DEVICE"):
         gencourse.device()
+
+
+def _missing_devices():
+    """Devices this machine lacks, found without gencourse: one past the last GPU, and CUDA or
+    MPS where torch reports none."""
+    missing = [f"cuda:{torch.cuda.device_count()}"]
+    if not torch.cuda.is_available():
+        missing.append("cuda")
+    if not torch.backends.mps.is_available():
+        missing.append("mps")
+    return missing
+
+
+@pytest.mark.parametrize("value", _missing_devices())
+def test_a_forced_device_this_machine_lacks_is_rejected_at_once(monkeypatch, value):
+    monkeypatch.setenv("GENCOURSE_DEVICE", value)
+    with pytest.raises(ValueError, match=rf"GENCOURSE_DEVICE names device '{value}'.*available"):
+        gencourse.device()
+
+
+def test_the_message_lists_the_devices_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setenv("GENCOURSE_DEVICE", "cuda:1")
+    assert gencourse.device() == torch.device("cuda:1")
+    monkeypatch.setenv("GENCOURSE_DEVICE", "cuda:2")
+    with pytest.raises(ValueError, match=r"'cuda:2'.*\(available here: cpu, cuda:0, cuda:1"):
+        gencourse.device()
+    monkeypatch.setenv("GENCOURSE_DEVICE", "mps")
+    with pytest.raises(ValueError, match="'mps', which this machine does not have"):
+        gencourse.device()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_this_machine_has_is_accepted(monkeypatch):
+    for value in ("cuda", f"cuda:{torch.cuda.device_count() - 1}"):
+        monkeypatch.setenv("GENCOURSE_DEVICE", value)
+        assert gencourse.device() == torch.device(value)
+
+
+def test_resolve_device_checks_a_device_argument(monkeypatch):
+    monkeypatch.setenv("GENCOURSE_DEVICE", "meta")
+    assert resolve_device(None) == torch.device("meta")  # the default, gencourse.device()
+    assert resolve_device("cpu") == resolve_device(torch.device("cpu")) == torch.device("cpu")
+    missing = f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ValueError, match=rf"^device names device '{missing}'"):
+        resolve_device(missing)
+    with pytest.raises(ValueError, match=r"^where must name a torch device.*'gpu please'"):
+        resolve_device("gpu please", name="where")
+    with pytest.raises(TypeError, match="device must be a torch.device, a string"):
+        resolve_device(0.5)
 
 
 def test_manual_seed_makes_every_generator_reproducible():

@@ -6,20 +6,15 @@ tests/test_student_path.py.
 """
 
 import ast
-import importlib.util
 import re
-import sys
 
 import pytest
 import torch
 from _book import CHAPTERS, ROOT
 
+import homework  # scripts/homework.py, on the path through pyproject.toml's pytest pythonpath
 from gencourse import flows, grading, losses, metrics
 
-_spec = importlib.util.spec_from_file_location("homework", ROOT / "scripts" / "homework.py")
-homework = importlib.util.module_from_spec(_spec)
-sys.modules["homework"] = homework  # its dataclasses look their module up
-_spec.loader.exec_module(homework)
 MASTERS = homework.masters()
 PACKAGE = sorted((ROOT / "gencourse").glob("*.py"))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from _book import CHAPTERS, ROOT, notebooks, require_build
+from _book import BOOK, CHAPTERS, ROOT, require_build
 
 HTML = Path(os.environ.get("GENCOURSE_HTML", ROOT / "_build" / "html"))
 require_build(HTML, "built book", "jupyter-book build .")
@@ -82,7 +82,7 @@ def test_colab_link_opens_the_chapters_notebook(path):
     page, _ = parse(HTML / "chapters" / f"{path.stem}.html")
     links = [href for href, classes in page.links if "colab-link" in classes]
     assert len(links) == 1, "one Colab link per chapter"
-    url, branch = notebooks.repository()
+    url, branch = BOOK.repository()
     repo = urlparse(url).path.strip("/").removesuffix(".git")
     prefix = f"https://colab.research.google.com/github/{repo}/blob/{branch}/"
     assert links[0].startswith(prefix)

@@ -1,7 +1,11 @@
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from IPython.core.pylabtools import print_figure
+from matplotlib.colors import to_rgb, to_rgba
 
 from gencourse import classical, data, plot
 
@@ -61,3 +65,66 @@ def test_scatter_and_image_grid_draw_what_they_are_given():
 def test_bad_input_gets_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# The palette of Okabe and Ito (2008), "Color Universal Design", https://jfly.uni-koeln.de/color/,
+# in their sRGB values (0-255), written out here independently of gencourse.plot.OKABE_ITO.
+OKABE_ITO_RGB = {
+    "black": (0, 0, 0),
+    "orange": (230, 159, 0),
+    "sky blue": (86, 180, 233),
+    "bluish green": (0, 158, 115),
+    "yellow": (240, 228, 66),
+    "blue": (0, 114, 178),
+    "vermillion": (213, 94, 0),
+    "reddish purple": (204, 121, 167),
+}
+
+
+def test_the_default_colour_cycle_is_the_okabe_ito_palette():
+    cycle = [
+        tuple(round(255 * c) for c in to_rgb(colour))
+        for colour in plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ]
+    assert sorted(cycle) == sorted(OKABE_ITO_RGB.values())
+    # matplotlib's C0..C4 keep their hue, so that code asking for "C3" gets a red
+    names = {rgb: name for name, rgb in OKABE_ITO_RGB.items()}
+    assert [names[rgb] for rgb in cycle[:5]] == [
+        "blue",
+        "orange",
+        "bluish green",
+        "vermillion",
+        "reddish purple",
+    ]
+    # a line drawn without a colour takes the first one
+    line = plt.figure().gca().plot([0, 1])[0]
+    assert tuple(round(255 * c) for c in to_rgb(line.get_color())) == OKABE_ITO_RGB["blue"]
+
+
+def test_a_figure_has_an_opaque_white_background():
+    """Saved the way the notebook shows a figure (IPython's inline backend: print_figure, which
+    passes the figure's facecolor to savefig) and by plt.savefig: no transparent pixel, so the
+    figure stays readable on the book's dark theme; the axes' face is white too."""
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+    ax.plot([0, 1], [0, 1])
+    assert to_rgba(ax.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
+    for saved in (print_figure(fig, "png"), _savefig_png(fig)):
+        pixels = plt.imread(io.BytesIO(saved))
+        assert pixels.shape[2] == 4 and pixels[..., 3].min() == 1.0
+        corner = pixels[0, 0, :3]
+        np.testing.assert_allclose(corner, 1.0)  # the figure's face is white
+
+
+def _savefig_png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_use_style_restores_the_style_after_rcdefaults():
+    with plt.rc_context():
+        plt.rcdefaults()
+        assert plt.rcParams["axes.prop_cycle"].by_key()["color"][0] != plot.OKABE_ITO[0]
+        plot.use_style()
+        assert plt.rcParams["axes.prop_cycle"].by_key()["color"][0] == plot.OKABE_ITO[0]
+        assert plt.rcParams["figure.facecolor"] == "white"

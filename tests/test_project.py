@@ -3,7 +3,6 @@ tests/test_twins.py)."""
 
 import ast
 import re
-import sys
 
 import jupytext
 import pytest
@@ -182,8 +181,7 @@ def test_captioned_figure_cells_have_exactly_one_output_to_caption(path):
 
 
 def test_wrap_long_lines_wraps_only_long_lines_and_keeps_the_code(tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import wrap_long_lines
+    import wrap_long_lines  # scripts/, on the path through pyproject.toml's pytest pythonpath
 
     call = "result = compute(" + ", ".join(f"argument_{i}=value_{i}" for i in range(9)) + ")"
     text = "the next line is longer than the limit " * 3

@@ -283,3 +283,43 @@ def test_keep_best_names_an_existing_metric():
             keep_best="nll",
             progress=False,
         )
+
+
+@pytest.mark.parametrize(
+    "name, expected, settings",
+    [
+        ("adam", torch.optim.Adam, dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.1)),
+        ("adamw", torch.optim.AdamW, dict(lr=0.02, betas=(0.0, 0.99), weight_decay=0.01)),
+        ("rmsprop", torch.optim.RMSprop, dict(lr=0.03, weight_decay=0.0)),
+    ],
+)
+def test_make_optimizer_builds_torchs_optimizer_with_the_settings(name, expected, settings):
+    layer = nn.Linear(2, 1)
+    opt = train.make_optimizer(name, layer.parameters(), **settings)
+    assert type(opt) is expected
+    group = opt.param_groups[0]
+    assert group["params"] == list(layer.parameters())
+    assert all(group[key] == value for key, value in settings.items())
+    # one step equals the step of the optimiser built by hand
+    twin = nn.Linear(2, 1)
+    twin.load_state_dict(layer.state_dict())
+    by_hand = expected(twin.parameters(), **settings)
+    x = torch.randn(8, 2, generator=torch.Generator().manual_seed(0))
+    for module, optimizer in ((layer, opt), (twin, by_hand)):
+        module(x).square().mean().backward()
+        optimizer.step()
+    assert all(torch.equal(a, b) for a, b in zip(layer.parameters(), twin.parameters()))
+
+
+def test_make_optimizer_accepts_a_factory_and_rejects_bad_settings():
+    parameters = list(nn.Linear(2, 1).parameters())
+    sgd = train.make_optimizer(lambda p: torch.optim.SGD(p, lr=0.1), parameters)
+    assert isinstance(sgd, torch.optim.SGD)
+    with pytest.raises(TypeError, match="must return a torch.optim.Optimizer"):
+        train.make_optimizer(lambda p: None, parameters)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train.make_optimizer("sgd", parameters)
+    with pytest.raises(ValueError, match="lr"):
+        train.make_optimizer("adam", parameters, lr=0.0)
+    with pytest.raises(TypeError, match="weight_decay"):
+        train.make_optimizer("adam", parameters, weight_decay="0")

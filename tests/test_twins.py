@@ -7,14 +7,23 @@ small parsers, independently of the converter they test."""
 import ast
 import builtins
 import re
-import sys
 
+import colab  # _ext/, on the path through pyproject.toml's pytest pythonpath
 import nbformat
 import pytest
-from _book import CHAPTERS, ROOT, notebooks, solution_fragments
-
-sys.path.insert(0, str(ROOT / "_ext"))
-import colab
+from _book import BOOK, CHAPTERS, ROOT, solution_fragments
+from booktools import cli, directives, include, lint, roles, tex, twins
+from booktools.book import Book, ConversionError, read_chapter
+from booktools.index import (
+    BookIndex,
+    Citations,
+    Doc,
+    Equation,
+    Exercise,
+    Label,
+    Reference,
+    Section,
+)
 
 SETS = {"instructor": False, "student": True}
 CASES = [(p, s) for p in CHAPTERS for s in SETS]
@@ -22,7 +31,7 @@ IDS = [f"{p.stem}-{s}" for p, s in CASES]
 
 
 def load(path, edition):
-    return nbformat.read(notebooks.twin_path(path, SETS[edition]), as_version=4)
+    return nbformat.read(twins.twin_path(BOOK, path, SETS[edition]), as_version=4)
 
 
 def markdown_of(nb):
@@ -39,7 +48,7 @@ def chapter_code_cells(path):
     """The chapter's code cells as (source, removed in the instructor set, inside a gated
     solution), read from the MyST source with jupytext."""
     cells, gated = [], False
-    for cell in notebooks.read_chapter(path).cells:
+    for cell in read_chapter(path).cells:
         if cell.cell_type == "markdown":
             for m in re.finditer(r"\{solution-(start|end)\}", cell.source):
                 gated = m[1] == "start"
@@ -49,13 +58,13 @@ def chapter_code_cells(path):
 
 
 def test_twins_of_both_sets_are_up_to_date():
-    assert notebooks.main(["check"]) == 0, "run: python scripts/notebooks.py sync"
+    assert cli.main(["check"], ROOT) == 0, "run: python scripts/notebooks.py sync"
 
 
 def test_the_sets_live_where_the_book_links_them():
     for path in CHAPTERS:
         for edition, student in SETS.items():
-            twin = notebooks.twin_path(path, student)
+            twin = twins.twin_path(BOOK, path, student)
             url = colab.colab_url(
                 "https://github.com/o/r", "main", f"chapters/{path.stem}", student
             )
@@ -66,7 +75,7 @@ def test_the_sets_live_where_the_book_links_them():
 def test_twin_is_a_valid_notebook_that_installs_gencourse_only_when_missing(path, edition):
     nb = load(path, edition)
     nbformat.validate(nb)
-    url, branch = notebooks.repository()
+    url, branch = BOOK.repository()
     first = nb.cells[0]
     assert first.cell_type == "code"
     assert 'find_spec("gencourse") is None' in first.source
@@ -100,7 +109,7 @@ def test_twin_markdown_has_no_myst_left(path, edition):
 
 @pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
 def test_twin_math_uses_only_standard_commands(path, edition):
-    names = notebooks.config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
+    names = BOOK.config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     assert {"Ptheta", "W"} <= set(names)
     markdown = without_code(markdown_of(load(path, edition)))
     source = path.read_text()
@@ -131,7 +140,7 @@ def test_twin_links_are_absolute_and_go_to_the_published_book(path, edition):
     assert links
     for link in links:
         assert re.match(r"https?://", link), f"relative link {link!r}"
-    base = notebooks.book_url()
+    base = BOOK.book_url()
     pages = {f"{base}{p.relative_to(ROOT).with_suffix('').as_posix()}.html" for p in CHAPTERS}
     to_book = [link for link in links if link.startswith(base)]
     if "{ref}" in path.read_text():
@@ -270,9 +279,9 @@ def test_twin_runs_without_the_cells_it_drops(path, edition):
 
 def test_nbval_notebooks_carry_the_expected_outputs():
     for path in CHAPTERS:
-        nb = notebooks.nbval_notebook(path)
+        nb = twins.nbval_notebook(BOOK, path)
         checked = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
-        assert len(checked) == len(notebooks.expected_outputs(path))
+        assert len(checked) == len(twins.expected_outputs(path))
         for cell in checked:
             assert "NBVAL_CHECK_OUTPUT" in cell.source and cell.execution_count == 1
 
@@ -297,7 +306,7 @@ MACROS = {
 
 
 @pytest.mark.parametrize(
-    ("tex", "expected"),
+    ("source", "expected"),
     [
         ("\\E_{x}", "\\mathbb{E}_{x}"),
         ("\\W{1}(P, Q)", "W_{1}(P, Q)"),
@@ -309,19 +318,19 @@ MACROS = {
         ("\\Ex + \\Pta", "\\Ex + \\Pta"),  # other control words
     ],
 )
-def test_macros_expand_as_mathjax_does(tex, expected):
-    assert notebooks.expand_macros(tex, MACROS) == expected
+def test_macros_expand_as_mathjax_does(source, expected):
+    assert tex.expand_macros(source, MACROS) == expected
 
 
 def test_the_config_macros_include_one_with_an_argument():
-    assert notebooks.macros()["W"] == ("W_{#1}", 1)
-    assert (
-        notebooks.expand_macros("\\W{2}(\\rhostar, \\Ptheta)") == "W_{2}(\\rho^{*}, P_{\\theta})"
-    )
+    macros = BOOK.macros()
+    assert macros["W"] == ("W_{#1}", 1)
+    expanded = tex.expand_macros("\\W{2}(\\rhostar, \\Ptheta)", macros)
+    assert expanded == "W_{2}(\\rho^{*}, P_{\\theta})"
 
 
 def test_pyobject_extraction_returns_the_method_source():
-    source = notebooks._pyobject_source(ROOT / "gencourse" / "classical.py", "KDE.log_kernel")
+    source = include.pyobject_source(ROOT / "gencourse" / "classical.py", "KDE.log_kernel")
     assert source.startswith("def log_kernel(self, x") and "cdist" in source
 
 
@@ -333,55 +342,33 @@ def test_start_at_end_before_inlining_follows_sphinx(tmp_path):
     markdown = (
         "```{literalinclude} m.py\n:start-at: for step in bar:\n:end-before: history.append\n```\n"
     )
-    inlined = notebooks._inline_literalincludes(markdown, chapter)
+    inlined = include.inline_literalincludes(Book(tmp_path), markdown, chapter)
     assert "    for step in bar:\n        go(step)\n```" in inlined and "history" not in inlined
 
 
 def fake_index():
-    def section(ids, n, t):
-        return {"ids": ids, "number": n, "title": t}
-
-    return {
-        "docs": {
-            "chapters/07_x": {
-                "sections": [section(["ch-x"], "7", "Title"), section(["sec-a"], "7.1", "Part A")],
-                "exercises": [{"label": "ex-a", "name": "Exercise 7.1"}],
-            },
-            "intro": {"sections": [section(["intro"], None, "Welcome")], "exercises": []},
+    chapter = Doc(
+        sections=(Section(("ch-x",), "7", "Title"), Section(("sec-a",), "7.1", "Part A")),
+        exercises=(Exercise("ex-a", "Exercise 7.1"),),
+    )
+    intro = Doc(sections=(Section(("intro",), None, "Welcome"),), exercises=())
+    return BookIndex(
+        docs={"chapters/07_x": chapter, "intro": intro},
+        labels={
+            "ch-x": Label("chapters/07_x", "ch-x", "Title"),
+            "sec-a": Label("chapters/07_x", "sec-a", "Part A"),
+            "intro": Label("intro", "intro", "Welcome"),
+            "ex-a": Label("chapters/07_x", "ex-a", "Exercise 7.1", exercise="Exercise 7.1"),
+            "fig-a": Label("chapters/07_x", "fig-a", "Samples", figtype="figure", number="7.2"),
         },
-        "labels": {
-            "ch-x": {"docname": "chapters/07_x", "anchor": "ch-x", "title": "Title"},
-            "sec-a": {"docname": "chapters/07_x", "anchor": "sec-a", "title": "Part A"},
-            "intro": {"docname": "intro", "anchor": "intro", "title": "Welcome"},
-            "ex-a": {
-                "docname": "chapters/07_x",
-                "anchor": "ex-a",
-                "title": "Exercise 7.1",
-                "exercise": "Exercise 7.1",
-            },
-            "fig-a": {
-                "docname": "chapters/07_x",
-                "anchor": "fig-a",
-                "title": "Samples",
-                "figtype": "figure",
-                "number": "7.2",
-            },
-        },
-        "equations": {
-            "eq-a": {
-                "docname": "chapters/07_x",
-                "anchor": "equation-eq-a",
-                "number": "7.1",
-                "text": "(7.1)",
-            }
-        },
-        "citations": {
-            "texts": {("p", "k1"): "(Doe *et al.*, 2020)"},
-            "entries": {"k1": {"label": "Doe *et al.*, 2020", "text": "J. Doe. A paper. 2020."}},
-        },
-        "titles": {"intro": "Welcome", "chapters/07_x": "Title"},
-        "numfig_format": {"exercise": "Exercise %s", "section": "Section %s", "figure": "Fig. %s"},
-    }
+        equations={"eq-a": Equation("chapters/07_x", "equation-eq-a", "7.1", "(7.1)")},
+        citations=Citations(
+            texts={("p", "k1"): "(Doe *et al.*, 2020)"},
+            entries={"k1": Reference("Doe *et al.*, 2020", "J. Doe. A paper. 2020.")},
+        ),
+        titles={"intro": "Welcome", "chapters/07_x": "Title"},
+        numfig_format={"exercise": "Exercise %s", "section": "Section %s", "figure": "Fig. %s"},
+    )
 
 
 SOURCE = """\
@@ -458,20 +445,14 @@ def convert(tmp_path, student, source=SOURCE):
     chapter = tmp_path / "chapters" / "07_x.md"
     chapter.parent.mkdir(exist_ok=True)
     chapter.write_text(source)
-    original = notebooks.ROOT
-    notebooks.ROOT = tmp_path
-    try:
-        (tmp_path / "_config.yml").write_text((original / "_config.yml").read_text())
-        nb = notebooks.twin(chapter, student=student, index=fake_index())
-    finally:
-        notebooks.ROOT = original
-    return nb
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    return twins.twin(Book(tmp_path), chapter, student=student, index=fake_index())
 
 
 def test_conversion_of_a_small_chapter(tmp_path):
     nb = convert(tmp_path, student=False)
     text = markdown_of(nb)
-    base = notebooks.book_url()
+    base = BOOK.book_url()
     assert text.startswith("# 7. Title")
     assert f"[Section 7.1, *Part A*]({base}chapters/07_x.html#sec-a)" in text
     assert f"[Chapter 7, *Title*]({base}chapters/07_x.html#ch-x)" in text
@@ -518,5 +499,35 @@ def test_conversion_of_a_small_chapter_for_students(tmp_path):
 )
 def test_what_has_no_notebook_form_is_an_error(tmp_path, snippet, message):
     source = SOURCE.replace("% a comment", snippet)
-    with pytest.raises(notebooks.ConversionError, match=message):
+    with pytest.raises(ConversionError, match=message):
+        convert(tmp_path, student=False, source=source)
+
+
+def test_the_chapters_lint_reports_ruff_at_the_chapters_lines(tmp_path):
+    chapter = tmp_path / "chapters" / "01_x.md"
+    chapter.parent.mkdir()
+    chapter.write_text(
+        "# T\n\n```{code-cell} ipython3\nx = 1\n```\n\nText.\n\n"
+        "```{code-cell} ipython3\n:tags: [remove-cell]\n\nimport os\n\nf = lambda: x\n```\n"
+    )
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    findings = lint.lint_chapter(Book(tmp_path), chapter)
+    # the hidden cell's unused import, at its line; E731 is one of the chapters' per-file rules
+    assert findings == ["chapters/01_x.md:12:8: F401 `os` imported but unused"]
+
+
+def test_the_registries_hold_one_handler_per_name():
+    with pytest.raises(ValueError, match="has a handler already"):
+        directives.register("math")(lambda conv, d: [])
+    with pytest.raises(ValueError, match="has a handler already"):
+        roles.register("ref")(lambda conv, name, body: "")
+
+
+def test_a_gated_solution_hides_even_unknown_directives_from_students_only(tmp_path):
+    # the registries' one rule of order: solution-end is seen inside a hidden solution, and
+    # nothing else is, so an unknown directive there is left out of the student set ...
+    source = SOURCE.replace("Because of secret reasons.", "```{glossary}\nx\n```")
+    assert "glossary" not in markdown_of(convert(tmp_path, student=True, source=source))
+    # ... while the instructor set, which shows the solution, has no form for it
+    with pytest.raises(ConversionError, match="glossary"):
         convert(tmp_path, student=False, source=source)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _book import CHAPTERS, ROOT, notebooks, require_build
+from _book import BOOK, CHAPTERS, ROOT, require_build
+from booktools.twins import twin_path
 
 HTML = Path(os.environ.get("GENCOURSE_HTML", ROOT / "_build" / "html"))
 require_build(HTML, "book build", "jupyter-book build .")
@@ -23,7 +24,7 @@ IDS = [f"{p.stem}-{s}" for p, s in CASES]
 
 
 def markdown_of(path, edition):
-    nb = nbformat.read(notebooks.twin_path(path, SETS[edition]), as_version=4)
+    nb = nbformat.read(twin_path(BOOK, path, SETS[edition]), as_version=4)
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
@@ -48,7 +49,7 @@ def after_anchor(page, anchor, pattern):
 
 @pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
 def test_links_to_the_book_carry_the_numbers_the_book_shows(path, edition):
-    base = notebooks.book_url()
+    base = BOOK.book_url()
     links = re.findall(
         rf"\[([^\]]+)\]\({re.escape(base)}([^)#\s]+)(?:#([^)\s]+))?\)", markdown_of(path, edition)
     )
