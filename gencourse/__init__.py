@@ -8,6 +8,7 @@ Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
 (optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, :mod:`gencourse.nn`
 (the one network builder), :mod:`gencourse.explore` (the chapters' interactive experiments),
+:mod:`gencourse.figures` (their drawing functions, one module per chapter),
 :mod:`gencourse.train` (the one training loop of the models that minimise one loss) and
 :mod:`gencourse.parallel` (independent trainings side by side, one per CPU core).
 
@@ -21,6 +22,7 @@ from . import (
     data,
     ebm,
     explore,
+    figures,
     flows,
     gan,
     losses,
@@ -43,6 +45,7 @@ __all__ = [
     "device",
     "ebm",
     "explore",
+    "figures",
     "flows",
     "gan",
     "losses",

@@ -229,14 +229,23 @@ def partition_function(
         raise ValueError(f"bounds must be one (low, high) pair or {d} pairs with low < high")
     if resolution**d > 50_000_000:
         raise ValueError(f"resolution**d = {resolution}**{d} grid points is too many to evaluate")
+    return _partition_function(energy, b, resolution, chunk_size)
+
+
+def _partition_function(
+    energy: Energy, bounds: torch.Tensor, resolution: int, chunk_size: int
+) -> tuple[float, torch.Tensor, torch.Tensor, float]:
+    """log Z = log Σ_k e^{−V(x_k)} + log |cell|, x_k the cell centres of a ``resolution``^d grid
+    on the box ``bounds`` ``(d, 2)`` (:func:`partition_function` checks the arguments)."""
+    d = energy.dim
     device = module_device(energy)
     axes = [
         lo + (hi - lo) * (torch.arange(resolution, dtype=torch.float64) + 0.5) / resolution
-        for lo, hi in b.tolist()
+        for lo, hi in bounds.tolist()
     ]
     dtype = module_dtype(energy)  # the points in the energy's dtype
     points = torch.cartesian_prod(*axes).reshape(-1, d).to(device, dtype)
-    cell = float(torch.prod(b[:, 1] - b[:, 0])) / resolution**d
+    cell = float(torch.prod(bounds[:, 1] - bounds[:, 0])) / resolution**d
     neg_v = torch.cat(
         [-_finite_energy(energy(chunk)).double() for chunk in points.split(chunk_size)]
     )
@@ -343,7 +352,21 @@ def mala(
         (True, True)
     """
     x, step_size, n_steps = _check_sampler_args(energy, x0, step_size, n_steps)
-    generator = make_generator(seed)
+    return _mala(energy, x, step_size, n_steps, make_generator(seed), trace_every, progress)
+
+
+def _mala(
+    energy: Energy,
+    x: torch.Tensor,
+    step_size: float,
+    n_steps: int,
+    generator: torch.Generator | None,
+    trace_every: int | None,
+    progress: bool,
+) -> MCMCResult:
+    """``n_steps`` MALA steps from the chains ``x`` ``(n, d)``: propose the Langevin step y,
+    accept with probability min(1, e^{−V(y)} q(x | y) / (e^{−V(x)} q(y | x)))
+    (:func:`mala` checks the arguments)."""
     x = x.detach().clone()
     v, g = grad_energy(energy, x)
     accepted = 0.0
@@ -438,7 +461,42 @@ def train_ebm(
         raise ValueError(f"reinit must lie in [0, 1], got {reinit}")
     if regularization < 0:
         raise ValueError(f"regularization must be >= 0, got {regularization}")
-    rng = make_generator(seed)  # one stream for the chains and the minibatches
+    return _train_ebm(
+        energy,
+        data,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        mcmc_steps=mcmc_steps,
+        step_size=step_size,
+        n_chains=n_chains,
+        reinit=reinit,
+        regularization=regularization,
+        rng=make_generator(seed),
+        progress=progress,
+    )
+
+
+def _train_ebm(
+    energy: Energy,
+    data: torch.Tensor,
+    *,
+    n_steps: int,
+    batch_size: int,
+    lr: float,
+    mcmc_steps: int,
+    step_size: float,
+    n_chains: int,
+    reinit: float,
+    regularization: float,
+    rng: torch.Generator | None,
+    progress: bool,
+) -> History:
+    """Persistent contrastive divergence on checked arguments: each step advances a batch of the
+    persistent chains by Langevin and descends mean V(data) − mean V(chains) + α (mean V(data)²
+    + mean V(chains)²) with :func:`gencourse.train.fit` (:func:`train_ebm` checks the arguments;
+    ``rng``, one stream for the chains and the minibatches)."""
+    device = module_device(energy)
     chains = torch.randn(n_chains, energy.dim, generator=rng).to(device)  # the persistent pool
 
     def contrastive_loss() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -458,7 +516,7 @@ def train_ebm(
         loss = v_data.mean() - v_model.mean() + penalty
         return loss, {"energy_data": v_data.mean(), "energy_model": v_model.mean()}
 
-    history = fit(
+    return fit(
         energy,
         contrastive_loss,
         n_steps=n_steps,
@@ -468,7 +526,6 @@ def train_ebm(
         desc="EBM (PCD)",
         hint="training diverged; lower lr or step_size, or raise regularization",
     )
-    return history
 
 
 def quadrature_cost(

@@ -6,6 +6,7 @@ r"""Metrics for evaluating generative models (shared by the GAN and the evaluati
 * **Bias in n**: the FID of n samples overestimates its limit by about b/n; :func:`frechet_curve`
   and :func:`fid_curve` fit FID(n) = FID_∞ + b/n over several n and extrapolate
   (Chong & Forsyth 2020).
+  :func:`subset_fids` gives the spread of the FID of n samples over random subsets.
 * **Precision and recall** for distributions (Kynkäänniemi et al. 2019): the fraction of generated
   points inside the union of k-nearest-neighbour balls of the real points, and conversely.
 * The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
+from .classifier import digits_classifier
 from .losses import _pair, sliced_wasserstein, wasserstein
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "precision_recall",
     "sliced_wasserstein",
     "sqrtm_psd",
+    "subset_fids",
     "wasserstein",
 ]
 
@@ -110,6 +114,15 @@ def mode_statistics(
     std = check_positive_float(std, "std")
     threshold = check_positive_float(threshold, "threshold")
     min_count = check_positive_int(min_count, "min_count")
+    return _mode_statistics(samples, centres, std, threshold, min_count)
+
+
+def _mode_statistics(
+    samples: torch.Tensor, centres: torch.Tensor, std: float, threshold: float, min_count: int
+) -> ModeStatistics:
+    """:func:`mode_statistics` on checked float64 ``samples`` ``(n, d)`` and ``centres``
+    ``(K, d)``: high quality when ‖x − c_{k(x)}‖ ≤ threshold · std, captured with ≥ ``min_count``
+    high-quality samples, KL(p̂ ‖ U) = Σ_k p̂_k log(K p̂_k)."""
     distances = torch.cdist(samples, centres)
     nearest_distance, nearest = distances.min(dim=1)
     good = nearest_distance <= threshold * std
@@ -208,12 +221,19 @@ def frechet_distance(
         if not bool(torch.isfinite(mean).all()):
             raise ValueError(f"{name} must be finite")
         means.append(mean.detach().double().to(cov1.device))
-    cov2 = cov2.to(cov1.device)
+    return _frechet_distance(means[0], cov1, means[1], cov2.to(cov1.device))
+
+
+def _frechet_distance(
+    mean1: torch.Tensor, cov1: torch.Tensor, mean2: torch.Tensor, cov2: torch.Tensor
+) -> float:
+    """d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 Σ_k √λ_k(Σ₁^{1/2} Σ₂ Σ₁^{1/2}), in float64
+    (:func:`frechet_distance` checks the arguments)."""
     root1 = sqrtm_psd(cov1)
     middle = root1 @ cov2 @ root1
     eigenvalues = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp_min(0)
     value = (
-        (means[0] - means[1]).square().sum()
+        (mean1 - mean2).square().sum()
         + torch.trace(cov1)
         + torch.trace(cov2)
         - 2 * eigenvalues.sqrt().sum()
@@ -271,8 +291,20 @@ def frechet_curve(
             f"sizes must hold at least 2 different sizes, each at most the {x.shape[0]} points "
             f"of x, got {sizes}"
         )
+    return _frechet_curve(x, reference, sizes, repeats, make_generator(seed))
+
+
+def _frechet_curve(
+    x: torch.Tensor,
+    reference: torch.Tensor,
+    sizes: tuple[int, ...],
+    repeats: int,
+    generator: torch.Generator | None,
+) -> FrechetCurve:
+    """The mean Fréchet distance of ``repeats`` random subsets of n rows of ``x`` at each n of
+    ``sizes``, and the least-squares line d²(n) ≈ d²_∞ + b/n (:func:`frechet_curve` checks the
+    arguments)."""
     reference_fit = gaussian_fit(reference)
-    generator = make_generator(seed)
     values = []
     for n in sizes:
         draws = [torch.randperm(x.shape[0], generator=generator)[:n] for _ in range(repeats)]
@@ -285,6 +317,46 @@ def frechet_curve(
     targets = torch.tensor(values, dtype=torch.float64)[:, None]
     limit, slope = torch.linalg.lstsq(design, targets).solution[:, 0].tolist()
     return FrechetCurve(sizes=sizes, values=tuple(values), limit=limit, slope=slope)
+
+
+def subset_fids(
+    n: int,
+    *,
+    features: torch.Tensor,
+    reference_fit: tuple[torch.Tensor, torch.Tensor],
+    repeats: int = 8,
+    seed: int | torch.Generator | None = 0,
+) -> torch.Tensor:
+    """The Fréchet distance between the Gaussian fit of ``repeats`` random subsets of n rows of
+    ``features`` ``(N, d)`` (drawn without replacement; ``seed``: the package's randomness
+    argument, an int, a ``torch.Generator`` or None) and ``reference_fit`` = (mean ``(d,)``,
+    covariance ``(d, d)``): shape ``(repeats,)``, float64.
+
+    Example:
+        >>> features = torch.randn(500, 3, generator=torch.Generator().manual_seed(0))
+        >>> fids = subset_fids(100, features=features, reference_fit=gaussian_fit(features))
+        >>> fids.shape, bool((fids > 0).all())
+        (torch.Size([8]), True)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= len(features):
+        raise ValueError(f"n must be an integer in [2, {len(features)}] (the rows), got {n}")
+    return _subset_fids(n, features, reference_fit, repeats, make_generator(seed))
+
+
+def _subset_fids(
+    n: int,
+    features: torch.Tensor,
+    reference_fit: tuple[torch.Tensor, torch.Tensor],
+    repeats: int,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
+    """d²(fit of n random rows of ``features``, ``reference_fit``) for ``repeats`` draws without
+    replacement, shape ``(repeats,)`` (:func:`subset_fids` checks the arguments)."""
+    values = []
+    for _ in range(repeats):
+        rows = torch.randperm(len(features), generator=generator)[:n].to(features.device)
+        values.append(frechet_distance(*gaussian_fit(features[rows]), *reference_fit))
+    return torch.tensor(values, dtype=torch.float64)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,6 +392,13 @@ def inception_score(probabilities: torch.Tensor, *, splits: int = 10) -> tuple[f
         raise ValueError(
             f"need at least splits={splits} rows of probabilities, got {probabilities.shape[0]}"
         )
+    return _inception_score(probabilities, splits)
+
+
+def _inception_score(probabilities: torch.Tensor, splits: int) -> tuple[float, float]:
+    """exp(mean_x KL(p(y|x) ‖ p(y))) on each of ``splits`` parts of the checked float64
+    ``probabilities`` ``(n, K)``, p(y) the part's mean row; the mean and sample std of the
+    parts' scores (:func:`inception_score` checks the arguments)."""
     scores = []
     for part in torch.tensor_split(probabilities, splits):
         marginal = part.mean(dim=0, keepdim=True)
@@ -370,7 +449,15 @@ def precision_recall(
         raise ValueError(
             f"k must be smaller than both set sizes ({real.shape[0]}, {fake.shape[0]}), got {k}"
         )
-    real, fake = real.detach().double(), fake.detach().double()
+    return _precision_recall(real.detach().double(), fake.detach().double(), k, batch_size)
+
+
+def _precision_recall(
+    real: torch.Tensor, fake: torch.Tensor, k: int, batch_size: int
+) -> tuple[float, float]:
+    """Precision: the fraction of ``fake`` inside ∪_i B(real_i, r_i), r_i the distance to the
+    k-th nearest neighbour of real_i in ``real``; recall: the converse
+    (:func:`precision_recall` checks the arguments)."""
     real_radii = _kth_neighbour_radius(real, k, batch_size)
     fake_radii = _kth_neighbour_radius(fake, k, batch_size)
     precision = float(_inside_balls(fake, real, real_radii, batch_size).double().mean())
@@ -389,8 +476,6 @@ def fid(images: torch.Tensor, reference: torch.Tensor) -> float:
 
     It depends on the number n of ``images`` (it decreases like b/n towards its limit, see
     :func:`fid_curve`): compare models at the same n, and report n beside the value."""
-    from .classifier import digits_classifier
-
     model = digits_classifier()
     features_x, _ = model.predict(images)
     features_y, _ = model.predict(reference)
@@ -409,8 +494,6 @@ def fid_curve(
 ) -> FrechetCurve:
     """:func:`frechet_curve` on the shipped digits classifier's features: the FID of random subsets
     of ``images`` of each size in ``sizes`` against all of ``reference``, and FID_∞."""
-    from .classifier import digits_classifier
-
     model = digits_classifier()
     features_x, _ = model.predict(images)
     features_y, _ = model.predict(reference)
@@ -420,8 +503,6 @@ def fid_curve(
 def digits_inception_score(images: torch.Tensor, *, splits: int = 10) -> tuple[float, float]:
     """Inception score (mean, sample std over ``splits``) of digits in [0, 1] under the shipped
     classifier; each split should hold hundreds of images (see :func:`inception_score`)."""
-    from .classifier import digits_classifier
-
     _, probabilities = digits_classifier().predict(images)
     return inception_score(probabilities, splits=splits)
 
@@ -465,8 +546,6 @@ def digits_report(
     ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when it
     receives at least ``min_share`` of the confident samples (half the uniform share by default, so
     that the classifier's rare confident mistakes do not count as coverage)."""
-    from .classifier import digits_classifier
-
     confidence = check_positive_float(confidence, "confidence")
     if confidence > 1:
         raise ValueError(f"confidence must lie in (0, 1], got {confidence}")

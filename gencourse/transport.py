@@ -11,16 +11,23 @@ r"""Optimal transport between finite point sets (the slides' supplementary secti
   max { Σ a_i f_i + Σ b_j g_j : f_i + g_j ≤ ‖x_i − y_j‖^p }, the linear program dual to the plan's.
 
 Exact and in float64, for the small sets that illustrate the definitions; for W_p values alone
-use :func:`gencourse.losses.wasserstein`.
+use :func:`gencourse.losses.wasserstein`. Each public function checks its arguments and calls a
+private one, the mathematics alone, which the book shows. SciPy and POT are imported inside those
+functions: ``import ot`` takes seconds, and only these solvers need it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ._checks import VectorLike, check_positive_int
 from .losses import _pair, _weights
+
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
 
 __all__ = ["kantorovich_dual", "kantorovich_potentials", "optimal_matching", "transport_plan"]
 
@@ -44,13 +51,19 @@ def optimal_matching(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, fl
         >>> optimal_matching(x, x.flip(0) + 1.0)  # each point to its shifted copy: √2 each
         (tensor([1, 0]), 1.4142135623730951)
     """
-    from scipy.optimize import linear_sum_assignment
-
     x, y = _sets(x, y)
     if x.shape[0] != y.shape[0]:
         raise ValueError(
             f"x and y must hold the same number of points, got {x.shape[0]} and {y.shape[0]}"
         )
+    return _optimal_matching(x, y)
+
+
+def _optimal_matching(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """argmin_π Σ_i ‖x_i − y_{π(i)}‖² by the Hungarian algorithm, and the distance
+    ((1/n) Σ_i ‖x_i − y_{π(i)}‖²)^{1/2} (:func:`optimal_matching` checks the arguments)."""
+    from scipy.optimize import linear_sum_assignment
+
     cost = torch.cdist(x, y).square().numpy()
     rows, columns = linear_sum_assignment(cost)
     permutation = torch.from_numpy(columns[np.argsort(rows)]).long()
@@ -71,13 +84,21 @@ def transport_plan(
     π has row sums a and column sums b (its marginals are the two measures). Solved exactly by
     POT's network simplex (:func:`ot.emd`).
     """
-    import ot
-
     x, y = _sets(x, y)
     p = check_positive_int(p, "p")
     a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
+    return _transport_plan(x, y, p, a_w, b_w)
+
+
+def _transport_plan(
+    x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray
+) -> tuple[torch.Tensor, float]:
+    """argmin_{π ∈ Π(a, b)} Σ π_ij ‖x_i − y_j‖^p by the network simplex, and W_p
+    (:func:`transport_plan` checks the arguments)."""
+    import ot
+
     cost = torch.cdist(x, y).pow(p).numpy()
-    plan = ot.emd(a_w, b_w, cost, numItermax=10_000_000)
+    plan = ot.emd(a, b, cost, numItermax=10_000_000)
     value = float((plan * cost).sum())
     return torch.from_numpy(plan), max(value, 0.0) ** (1.0 / p)
 
@@ -95,30 +116,40 @@ def kantorovich_dual(
     W_1 by the duality theorem. Returns ``(value, f at x (n,), f at y (m,))`` with f normalised by
     f(x_0) = 0 (the objective does not change when a constant is added). Solved with SciPy's HiGHS.
     """
-    from scipy.optimize import linprog
-
     x, y = _sets(x, y)
     a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
-    points = torch.cat([x, y])
-    n_total = points.shape[0]
+    n_total = x.shape[0] + y.shape[0]
     if n_total > 400:
         raise ValueError(
             f"kantorovich_dual builds (n + m)² constraints; use at most 400 points, got {n_total}"
         )
+    result = _kantorovich_dual(x, y, a_w, b_w)
+    if result.status != 0:
+        raise RuntimeError(f"the dual linear program failed: {result.message}")
+    f = torch.from_numpy(result.x)
+    return float(-result.fun), f[: x.shape[0]], f[x.shape[0] :]
+
+
+def _kantorovich_dual(
+    x: torch.Tensor, y: torch.Tensor, a: np.ndarray, b: np.ndarray
+) -> OptimizeResult:
+    """max_f Σ a_i f(x_i) − Σ b_j f(y_j) s.t. f(u) − f(v) ≤ ‖u − v‖ on the points, f(x_0) = 0,
+    as SciPy's linear program (:func:`kantorovich_dual` checks the arguments and reads the
+    result)."""
+    from scipy.optimize import linprog
+
+    points = torch.cat([x, y])
+    n_total = points.shape[0]
     distances = torch.cdist(points, points).numpy()
     u, v = np.nonzero(~np.eye(n_total, dtype=bool))
     constraints = np.zeros((u.size, n_total))
     constraints[np.arange(u.size), u] = 1.0
     constraints[np.arange(u.size), v] = -1.0
-    objective = -np.concatenate([a_w, -b_w])  # linprog minimises
+    objective = -np.concatenate([a, -b])  # linprog minimises
     bounds = [(0.0, 0.0)] + [(None, None)] * (n_total - 1)
-    result = linprog(
+    return linprog(
         objective, A_ub=constraints, b_ub=distances[u, v], bounds=bounds, method="highs"
     )
-    if result.status != 0:
-        raise RuntimeError(f"the dual linear program failed: {result.message}")
-    f = torch.from_numpy(result.x)
-    return float(-result.fun), f[: x.shape[0]], f[x.shape[0] :]
 
 
 def kantorovich_potentials(
@@ -140,9 +171,6 @@ def kantorovich_potentials(
     ``(value, f (n,), g (m,))`` with f normalised by f_0 = 0 (the pair (f + c, g − c) has the same
     value). Solved with SciPy's HiGHS, independently of POT's primal solver.
     """
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     x, y = _sets(x, y)
     p = check_positive_int(p, "p")
     a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
@@ -151,15 +179,27 @@ def kantorovich_potentials(
         raise ValueError(
             f"kantorovich_potentials builds n·m constraints; use n·m ≤ 250000, got {n}·{m}"
         )
+    result = _kantorovich_potentials(x, y, p, a_w, b_w)
+    if result.status != 0:
+        raise RuntimeError(f"the dual linear program failed: {result.message}")
+    potentials = torch.from_numpy(result.x)
+    return float(-result.fun), potentials[:n], potentials[n:]
+
+
+def _kantorovich_potentials(
+    x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray
+) -> OptimizeResult:
+    """max_{f, g} Σ a_i f_i + Σ b_j g_j s.t. f_i + g_j ≤ ‖x_i − y_j‖^p, f_0 = 0, as SciPy's
+    linear program (:func:`kantorovich_potentials` checks the arguments and reads the result)."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    n, m = x.shape[0], y.shape[0]
     cost = torch.cdist(x, y).pow(p).numpy()
     # constraint k = i·m + j reads f_i + g_j: ones in columns i and n + j of its row
     rows, columns = np.divmod(np.arange(n * m), m)
     entries = (np.repeat(np.arange(n * m), 2), np.stack([rows, n + columns], axis=1).ravel())
     constraints = sparse.csr_array((np.ones(2 * n * m), entries), shape=(n * m, n + m))
-    objective = -np.concatenate([a_w, b_w])  # linprog minimises
+    objective = -np.concatenate([a, b])  # linprog minimises
     bounds = [(0.0, 0.0)] + [(None, None)] * (n + m - 1)
-    result = linprog(objective, A_ub=constraints, b_ub=cost.ravel(), bounds=bounds, method="highs")
-    if result.status != 0:
-        raise RuntimeError(f"the dual linear program failed: {result.message}")
-    potentials = torch.from_numpy(result.x)
-    return float(-result.fun), potentials[:n], potentials[n:]
+    return linprog(objective, A_ub=constraints, b_ub=cost.ravel(), bounds=bounds, method="highs")

@@ -1,7 +1,9 @@
 import math
 
+import numpy as np
 import pytest
 import torch
+from scipy import linalg
 
 from gencourse import data, metrics
 
@@ -274,3 +276,23 @@ def test_wasserstein_distances_are_re_exported():
         metrics.wasserstein is losses.wasserstein
         and metrics.sliced_wasserstein is losses.sliced_wasserstein
     )
+
+
+def test_subset_fids_against_scipy_on_the_same_subsets():
+    g = torch.Generator().manual_seed(0)
+    features = torch.randn(300, 4, generator=g, dtype=torch.float64) @ torch.randn(
+        4, 4, generator=g, dtype=torch.float64
+    )
+    reference = torch.randn(500, 4, generator=g, dtype=torch.float64) + 1.0
+    mean_r, cov_r = reference.mean(0).numpy(), np.cov(reference.numpy().T)
+    fit = (torch.from_numpy(mean_r), torch.from_numpy(cov_r))
+    values = metrics.subset_fids(40, features=features, reference_fit=fit, repeats=3, seed=2)
+    subsets = torch.Generator().manual_seed(2)  # the subsets the function draws
+    for value in values:
+        x = features[torch.randperm(300, generator=subsets)[:40]].numpy()
+        mean_x, cov_x = x.mean(0), np.cov(x.T)
+        root = linalg.sqrtm(cov_x @ cov_r).real
+        ref = ((mean_x - mean_r) ** 2).sum() + np.trace(cov_x + cov_r - 2 * root)
+        assert float(value) == pytest.approx(ref, rel=1e-8)
+    with pytest.raises(ValueError, match="n must be"):
+        metrics.subset_fids(301, features=features, reference_fit=fit)
