@@ -42,6 +42,7 @@ from ._checks import (
 )
 from .config import device as default_device
 from .data import DIGIT_LEVELS, digits
+from .nn import evaluating
 from .train import fit
 
 __all__ = [
@@ -153,14 +154,12 @@ class DigitsClassifier(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(features (n, 64), class probabilities (n, 10))`` without gradients, in batches."""
         batch_size = check_positive_int(batch_size, "batch_size")
-        was_training = self.training
-        self.eval()
         features, probabilities = [], []
-        for chunk in torch.split(as_digit_batch(images), batch_size):
-            phi = self.features(chunk)
-            features.append(phi)
-            probabilities.append(torch.softmax(self.head(phi), dim=1))
-        self.train(was_training)
+        with evaluating(self):
+            for chunk in torch.split(as_digit_batch(images), batch_size):
+                phi = self.features(chunk)
+                features.append(phi)
+                probabilities.append(torch.softmax(self.head(phi), dim=1))
         return torch.cat(features), torch.cat(probabilities)
 
 

@@ -11,9 +11,9 @@ The convention every chapter's experiment follows (``tests/test_project.py`` che
   build nor nbval runs it).
 
 The chapters' drawing functions live in :mod:`gencourse.figures`, one module per chapter (a new
-figure goes there); ``gencourse.explore.draw_*`` still names them. The mathematics a few of them
-draw (``bend``, ``warp``, ``layer_log_prob``, ``mmd_gradients``) is defined below until it moves
-to the module of its concept; :func:`gencourse.metrics.subset_fids` is re-exported.
+figure goes there); ``gencourse.explore.draw_*`` still names them. ``bend``, ``bend_inverse``,
+``warp`` and ``layer_log_prob`` (:mod:`gencourse.flows`) and :func:`gencourse.metrics.subset_fids`
+are re-exported; ``mmd_gradients`` is defined below until it moves to :mod:`gencourse.losses`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .flows import bend, bend_inverse, layer_log_prob, warp
 from .losses import mmd2
 from .metrics import subset_fids
 
@@ -115,30 +115,6 @@ def explore(
     return widgets.interact(redraw, value=slider)
 
 
-# Chapter 3: the change of variables in one dimension ----------------------------------------
-
-
-def bend(z: torch.Tensor, a: float, scale: float = 1 / 3) -> torch.Tensor:
-    """G_a(z) = z + a·s·tanh(z/s) with s = ``scale``: G_a'(z) = 1 + a·sech²(z/s), so G_a is
-    increasing (invertible) for a > −1; it stretches (a > 0) or compresses (a < 0) the line near
-    the origin by the factor 1 + a and shifts it by ±a·s far from it."""
-    return z + a * scale * torch.tanh(z / scale)
-
-
-def bend_inverse(
-    x: torch.Tensor, a: float, scale: float = 1 / 3, n_iter: int = 60
-) -> torch.Tensor:
-    """G_a⁻¹(x) by bisection: G_a is increasing and |G_a(z) − z| ≤ |a|·s."""
-    if not a > -1:
-        raise ValueError(f"a must be > -1 (G_a is then increasing), got {a}")
-    lo, hi = x - abs(a) * scale - 1, x + abs(a) * scale + 1
-    for _ in range(n_iter):
-        mid = (lo + hi) / 2
-        below = bend(mid, a, scale) < x
-        lo, hi = torch.where(below, mid, lo), torch.where(below, hi, mid)
-    return (lo + hi) / 2
-
-
 # Chapter 5: the MMD's bandwidth on the parallel lines ----------------------------------------
 
 
@@ -157,38 +133,3 @@ def mmd_gradients(
 
 
 # Chapter 4: a flow's density after t of its layers -------------------------------------------
-
-
-def warp(flow: Any, t: int, z: torch.Tensor) -> torch.Tensor:
-    """z_t = f_t ∘ … ∘ f_1(z): the points ``z`` ``(n, d)`` after the first ``t`` layers of
-    ``flow`` (a :class:`gencourse.flows.Flow`; t = 0 returns z), shape ``(n, d)``."""
-    t = _check_layer_count(flow, t)
-    for layer in flow.layers[:t]:
-        z = layer.forward(z)[0]
-    return z
-
-
-def layer_log_prob(flow: Any, t: int, x: torch.Tensor) -> torch.Tensor:
-    r"""log P_t(x), P_t the law of z_t = f_t ∘ … ∘ f_1(z_0) with z_0 ~ Q = N(0, I): the density
-    of the points after the first ``t`` layers of ``flow``, by the change of variables
-    log P_t(x) = log Q(f_1⁻¹ ∘ … ∘ f_t⁻¹(x)) + Σ_{s ≤ t} log|det ∇f_s⁻¹|. P_0 = Q and P_K is
-    the flow's P_θ. ``x`` ``(n, d)`` → ``(n,)``."""
-    from .flows import standard_normal_log_prob
-
-    t = _check_layer_count(flow, t)
-    log_det = x.new_zeros(x.shape[0])
-    for layer in reversed(flow.layers[:t]):
-        x, ld = layer.inverse(x)
-        log_det = log_det + ld
-    return standard_normal_log_prob(x) + log_det
-
-
-def _check_layer_count(flow: Any, t: int) -> int:
-    layers = getattr(flow, "layers", None)
-    if layers is None:
-        raise TypeError(f"flow must be a gencourse.flows.Flow, got {type(flow).__name__}")
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= len(layers):
-        raise ValueError(
-            f"t must be an integer in [0, {len(layers)}] (the flow's layers), got {t}"
-        )
-    return int(t)

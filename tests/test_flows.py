@@ -194,6 +194,37 @@ def test_sample_with_log_prob_agrees_with_log_prob():
     assert len(points) == 5 and torch.allclose(points[-1], flow(points[0])[0])
 
 
+def test_the_loss_and_dequantization_chapter_4_shows():
+    # the listings of Chapter 4: −(1/B) Σ log P_θ(y_i), checked against the autograd reference
+    # (not flow.log_prob), and y = (x + u)/L with u ~ U[0, 1)^d drawn from the given generator
+    from gencourse.flows._dequantization import _dequantize
+    from gencourse.flows._train import _negative_log_likelihood
+
+    flow = _perturb(flows.real_nvp(3, 4, 16, device="cpu"))
+    y = torch.randn(20, 3)
+    reference = flows.pushforward_log_prob(lambda x: flow.inverse(x)[0], y)
+    assert torch.allclose(_negative_log_likelihood(flow, y), -reference.mean(), atol=1e-4)
+    x = torch.randint(0, 17, (500, 3)).to(torch.get_default_dtype())
+    y = _dequantize(x, 17, torch.Generator().manual_seed(5))
+    u = torch.rand(x.shape, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(y, (x + u) / 17)
+    assert bool(((y * 17 >= x) & (y * 17 < x + 1)).all())
+    assert _dequantize(x, None, None) is x
+
+
+def test_layerwise_and_bend_live_in_flows_and_explore_reexports_them():
+    from gencourse import explore
+
+    for name in ("warp", "layer_log_prob", "bend", "bend_inverse"):
+        assert getattr(explore, name) is getattr(flows, name), name
+    flow = _perturb(flows.real_nvp(2, 3, 8, device="cpu"))
+    x = torch.randn(4, 2)
+    assert torch.allclose(flows.layer_log_prob(flow, 3, x), flow.log_prob(x), atol=1e-5)
+    assert torch.equal(flows.layer_log_prob(flow, 0, x), flows.standard_normal_log_prob(x))
+    z = torch.linspace(-3, 3, 13)
+    assert torch.allclose(flows.bend_inverse(flows.bend(z, 2.0), 2.0), z, atol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def moons_flow():
     moons = data.TwoMoons()

@@ -7,7 +7,7 @@ import math
 import torch
 from matplotlib.axes import Axes
 
-from ..explore import bend, bend_inverse
+from ..flows import bend, bend_inverse
 from ._common import axes
 
 __all__ = ["draw_bend"]

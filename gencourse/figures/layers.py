@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from matplotlib.axes import Axes
 
-from ..explore import layer_log_prob, warp
+from ..flows import layer_log_prob, warp
 from ..plot import density_heatmap
 from ._common import Bounds, frame
 
