@@ -40,7 +40,7 @@ from ._checks import (
     module_device,
     module_dtype,
 )
-from .config import device as default_device
+from .config import resolve_device
 from .data import DIGIT_LEVELS, digits
 from .nn import evaluating
 from .train import fit
@@ -80,7 +80,7 @@ def held_out_digits(
         torch.arange(len(labels)).numpy(), test_size=0.5, random_state=0, stratify=labels.numpy()
     )
     idx = torch.from_numpy(first if part == "classifier" else second).sort().values
-    target = default_device() if device is None else device
+    target = resolve_device(device)
     return images[idx].to(target), labels[idx].to(target)
 
 
@@ -138,7 +138,7 @@ class DigitsClassifier(nn.Module):
             nn.ReLU(),
         )
         self.head = nn.Linear(64, 10)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """φ(x), shape ``(n, 64)``."""
@@ -292,4 +292,4 @@ def _load(device: str) -> DigitsClassifier:
 def digits_classifier(device: torch.device | str | None = None) -> DigitsClassifier:
     """The shipped, trained :class:`DigitsClassifier` in evaluation mode with frozen weights
     (loaded once per device with ``weights_only=True``)."""
-    return _load(str(torch.device(default_device() if device is None else device)))
+    return _load(str(resolve_device(device)))

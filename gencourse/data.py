@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
-from .config import device as default_device
+from .config import resolve_device
 
 __all__ = [
     "DIGIT_LEVELS",
@@ -77,7 +77,7 @@ class Toy(ABC):
         """
         n = check_positive_int(n, "n")
         x = self._sample(n, make_generator(seed))
-        return x.to(default_device() if device is None else device)
+        return x.to(resolve_device(device))
 
     @abstractmethod
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
@@ -353,7 +353,7 @@ def digits(
         np.arange(len(labels)), test_size=test_fraction, random_state=seed, stratify=labels
     )
     idx = np.sort(train_idx if split == "train" else test_idx)
-    target = default_device() if device is None else device
+    target = resolve_device(device)
     images_t = torch.from_numpy(images[idx]).to(target, torch.get_default_dtype())
     return images_t, torch.from_numpy(labels[idx]).to(target)
 

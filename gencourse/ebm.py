@@ -30,8 +30,7 @@ from ._checks import (
     module_dtype,
 )
 from ._deprecation import renamed_attribute
-from .config import device as default_device
-from .config import progress_bar
+from .config import progress_bar, resolve_device
 from .train import History, fit, minibatch
 
 __all__ = [
@@ -164,7 +163,7 @@ class MLPEnergy(Energy):
             width = hidden
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1) + self.confinement * x.square().sum(dim=-1)

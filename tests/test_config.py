@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import gencourse
+from gencourse import classifier, data, ebm, flows
 from gencourse.config import resolve_device
 
 
@@ -121,3 +122,21 @@ def test_progress_bars_can_be_switched_off_globally(monkeypatch):
     assert gencourse.progress_bar(range(3), desc="x", enabled=False).disable
     monkeypatch.setenv("GENCOURSE_PROGRESS", "0")
     assert gencourse.progress_bar(range(3), desc="x").disable
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda device: data.TwoMoons().sample(3, seed=0, device=device),
+        lambda device: ebm.MLPEnergy(2, device=device),
+        lambda device: flows.real_nvp(2, device=device),
+        lambda device: classifier.digits_classifier(device),
+    ],
+    ids=["data.sample", "ebm.MLPEnergy", "flows.real_nvp", "classifier.digits_classifier"],
+)
+def test_a_missing_device_argument_is_named_before_anything_is_built(make):
+    # cuda:7 exists on no machine the tests run on (eight GPUs would be needed)
+    if torch.cuda.device_count() > 7:
+        pytest.skip("this machine has a cuda:7")
+    with pytest.raises(ValueError, match=r"device names device 'cuda:7'.*available here"):
+        make("cuda:7")

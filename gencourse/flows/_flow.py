@@ -15,7 +15,7 @@ from torch import nn
 
 from .._checks import check_positive_int, make_generator, module_device, module_dtype
 from .._deprecation import renamed_keywords
-from ..config import device as default_device
+from ..config import resolve_device
 from ._bijector import Bijector
 from ._reference import standard_normal_log_prob
 
@@ -55,7 +55,7 @@ class Flow(Bijector):
             raise ValueError(f"all layers must have the same dimension, got {sorted(dims)}")
         super().__init__(dims.pop())
         self.layers = nn.ModuleList(layers)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def _forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         log_det = z.new_zeros(z.shape[0])
