@@ -366,8 +366,11 @@ def test_training_together_equals_training_one_by_one(recipe, options):
             g, d, datasets[s], seed=seeds[s], evaluate=evaluate, n_snapshot=4, **common, **own
         )
         assert history.eval_steps == reference.eval_steps == [0, 5, 10, 12]
-        for name in ("d_loss", "g_loss", "gap", "lr"):
-            assert getattr(history, name) == pytest.approx(getattr(reference, name), rel=1e-4)
+        for name in ("d_loss", "g_loss", "gap", "lr"):  # abs: the clipped critic's gaps ≈ 1e-6
+            # are differences of near-equal float32 means, equal only to about 1e-9
+            assert getattr(history, name) == pytest.approx(
+                getattr(reference, name), rel=1e-4, abs=1e-8
+            )
         for name, values in reference.metrics.items():
             assert history.metrics[name] == pytest.approx(values, rel=1e-4, abs=1e-6)
         assert torch.allclose(history.snapshots[12], reference.snapshots[12], atol=1e-5)
