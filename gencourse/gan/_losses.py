@@ -35,11 +35,16 @@ def discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> tor
         >>> round(float(discriminator_loss(torch.zeros(4), torch.zeros(4), "gan")), 4)  # log 4
         1.3863
     """
-    if kind == "gan":
+    if kind not in ("gan", "wasserstein"):
+        raise ValueError(f"kind must be 'gan' or 'wasserstein', got {kind!r}")
+    return _discriminator_loss(real, fake, kind)
+
+
+def _discriminator_loss(real: torch.Tensor, fake: torch.Tensor, kind: str) -> torch.Tensor:
+    """:func:`discriminator_loss`: the means run over the last dimension (the batch)."""
+    if kind == "gan":  # −E log σ(f(x)) − E log(1 − σ(f(G(z))))
         return F.softplus(-real).mean(-1) + F.softplus(fake).mean(-1)
-    if kind == "wasserstein":
-        return fake.mean(-1) - real.mean(-1)
-    raise ValueError(f"kind must be 'gan' or 'wasserstein', got {kind!r}")
+    return fake.mean(-1) - real.mean(-1)  # "wasserstein": E f(G(z)) − E f(x)
 
 
 def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
@@ -58,13 +63,20 @@ def generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
         ...  for kind in ("saturating", "non-saturating")]
         [-0.0, -1.0]
     """
-    if kind == "saturating":
+    if kind not in ("saturating", "non-saturating", "wasserstein"):
+        raise ValueError(
+            f"kind must be 'saturating', 'non-saturating' or 'wasserstein', got {kind!r}"
+        )
+    return _generator_loss(fake, kind)
+
+
+def _generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
+    """:func:`generator_loss`: the mean runs over the last dimension (the batch)."""
+    if kind == "saturating":  # E log(1 − σ(f(G(z))))
         return -F.softplus(fake).mean(-1)
-    if kind == "non-saturating":
+    if kind == "non-saturating":  # −E log σ(f(G(z)))
         return F.softplus(-fake).mean(-1)
-    if kind == "wasserstein":
-        return -fake.mean(-1)
-    raise ValueError(f"kind must be 'saturating', 'non-saturating' or 'wasserstein', got {kind!r}")
+    return -fake.mean(-1)  # "wasserstein": −E f(G(z))
 
 
 def fit_discriminator(

@@ -110,23 +110,27 @@ class ConvGenerator(nn.Module):
         super().__init__()
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.dim = 64
-        w = check_positive_int(width, "width")
-        self.width = w
-        self.project = nn.Sequential(
-            nn.Linear(self.latent_dim, w * 4), nn.BatchNorm1d(w * 4), nn.ReLU()
-        )
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1),
-            nn.BatchNorm2d(w // 2),
-            nn.ReLU(),
-            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1),
-            nn.Sigmoid(),
-        )
+        self.width = check_positive_int(width, "width")
+        self.project, self.net = _deconvolutions(self.latent_dim, self.width)
         self.to(default_device() if device is None else device)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.project(z).reshape(-1, self.width, 2, 2)
-        return self.net(h).reshape(-1, 64)
+        h = self.project(z).reshape(-1, self.width, 2, 2)  # (n, w, 2, 2)
+        return self.net(h).reshape(-1, 64)  # (n, 1, 8, 8) flattened
+
+
+def _deconvolutions(latent_dim: int, w: int) -> tuple[nn.Sequential, nn.Sequential]:
+    """The layers of :class:`ConvGenerator`: z ∈ R^D ↦ R^{4w} (read as w channels of 2×2), then
+    transposed convolutions of stride 2, 2×2 → 4×4 (w/2 channels) → 8×8 (one), and a sigmoid."""
+    project = nn.Sequential(nn.Linear(latent_dim, w * 4), nn.BatchNorm1d(w * 4), nn.ReLU())
+    net = nn.Sequential(
+        nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1),
+        nn.BatchNorm2d(w // 2),
+        nn.ReLU(),
+        nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1),
+        nn.Sigmoid(),
+    )
+    return project, net
 
     sample = MLPGenerator.sample  # z ~ N(0, I_D) on the module's device, then G_θ(z)
 
