@@ -27,7 +27,7 @@ from .gan._models import MLPGenerator
 from .losses import mmd2
 from .train import History, fit
 
-__all__ = ["train_moment_matching"]
+__all__ = ["minimise_mmd", "train_moment_matching"]
 
 
 def train_moment_matching(
@@ -46,7 +46,7 @@ def train_moment_matching(
     A sum of RBF kernels of several bandwidths h sees both fine and coarse structure. Each step
     compares a batch of generated points with a batch of data. Stops with a clear error on a
     non-finite loss. The loop is :func:`gencourse.train.fit`; the algorithm is
-    :func:`_train_moment_matching`.
+    :func:`minimise_mmd`.
 
     References:
         | Generative Moment Matching Networks (Li et al., 2015)
@@ -70,25 +70,24 @@ def train_moment_matching(
         raise ValueError("bandwidths must hold at least one bandwidth")
     bandwidths = tuple(check_positive_float(h, "bandwidths") for h in bandwidths)
     rng = make_generator(seed)  # one stream: the data minibatches and the latent draws
-    return _train_moment_matching(
-        generator, data, n_steps, batch_size, lr, bandwidths, rng, progress
-    )
+    return minimise_mmd(generator, data, n_steps, batch_size, lr, bandwidths, rng, progress)
 
 
-def _train_moment_matching(
+def minimise_mmd(
     generator: MLPGenerator,
     data: torch.Tensor,
     n_steps: int,
     batch_size: int,
     lr: float,
     bandwidths: tuple[float, ...],
-    rng: torch.Generator,
+    seed: torch.Generator,
     progress: bool,
 ) -> History:
-    """The GMMN of :func:`train_moment_matching`, on checked arguments."""
+    """The computation behind :func:`train_moment_matching` (which checks the arguments): Adam
+    on Σ_h MMD²_h between a generated batch and a data batch, one stream ``seed`` for both."""
 
     def mmd_loss(real: torch.Tensor) -> torch.Tensor:  # Σ_h MMD²_h(generated batch, data batch)
-        fake = generator.sample(batch_size, rng)
+        fake = generator.sample(batch_size, seed)
         if not bool(torch.isfinite(fake).all()):  # mmd2 rejects such points: let fit stop instead
             return fake.sum()  # NaN or ±inf
         return sum(mmd2(fake, real, bandwidth=h) for h in bandwidths)
@@ -100,7 +99,7 @@ def _train_moment_matching(
         n_steps=n_steps,
         batch_size=batch_size,
         lr=lr,
-        seed=rng,
+        seed=seed,
         progress=progress,
         desc="GMMN",
     )

@@ -47,9 +47,11 @@ __all__ = [
     "as_pair",
     "fit_critic",
     "gradient_penalty",
+    "interpolate_penalty",
     "js_divergence",
     "js_monte_carlo",
     "kl_divergence",
+    "kernel_mmd2",
     "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
@@ -60,6 +62,7 @@ __all__ = [
     "total_variation",
     "wasserstein",
     "wasserstein_1d",
+    "wasserstein_lp",
 ]
 
 
@@ -298,17 +301,18 @@ def mmd2(
         h = check_positive_float(bandwidth, "bandwidth")
     if unbiased and (x.shape[0] < 2 or y.shape[0] < 2):
         raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
-    return _mmd2(x, y, KERNELS[kernel], h, unbiased)
+    return kernel_mmd2(x, y, KERNELS[kernel], h, unbiased)
 
 
-def _mmd2(
+def kernel_mmd2(
     x: torch.Tensor,
     y: torch.Tensor,
     k: Callable[[torch.Tensor, float], torch.Tensor],
     h: float,
     unbiased: bool,
 ) -> torch.Tensor:
-    """The estimator of :func:`mmd2`, on checked arguments: k(‖a − b‖², h) is the kernel."""
+    """The computation behind :func:`mmd2` (which checks the arguments): the U- or V-statistic
+    of MMD² for the kernel k(‖a − b‖², h) (a function of :data:`KERNELS`) of bandwidth h."""
     n, m = x.shape[0], y.shape[0]
     kxx, kyy, kxy = (k(torch.cdist(a, b).square(), h) for a, b in ((x, x), (y, y), (x, y)))
     if unbiased:  # the U-statistic: leave out the diagonal terms k(x_i, x_i), k(y_j, y_j)
@@ -352,11 +356,14 @@ def wasserstein(
     """
     x, y = as_pair(x, y)
     p = check_positive_int(p, "p")
-    return _wasserstein(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
+    return wasserstein_lp(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
 
 
-def _wasserstein(x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray) -> float:
-    """The linear program of :func:`wasserstein`, on checked arguments (weights a, b)."""
+def wasserstein_lp(
+    x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray
+) -> float:
+    """The computation behind :func:`wasserstein` (which checks the arguments): W_p by POT's
+    linear program, between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (NumPy weights)."""
     import ot  # POT, imported when first needed
 
     cost = torch.cdist(x.double(), y.double()).pow(p).cpu().numpy()  # C_ij = ‖x_i − y_j‖^p
@@ -516,17 +523,18 @@ def gradient_penalty(
             f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
         )
     t = torch.rand(real.shape[0], 1, generator=make_generator(seed)).to(real.device, real.dtype)
-    return _gradient_penalty(critic, real, fake, t)
+    return interpolate_penalty(critic, real, fake, t)
 
 
-def _gradient_penalty(
+def interpolate_penalty(
     critic: Callable[[torch.Tensor], torch.Tensor],
     real: torch.Tensor,
     fake: torch.Tensor,
     t: torch.Tensor,
 ) -> torch.Tensor:
-    """E[(‖∇f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake: batches ``(..., B, d)``, t ``(..., B, 1)``
-    (a leading dimension: S critics at once, one penalty each)."""
+    """The computation behind :func:`gradient_penalty` (which checks the arguments and draws t):
+    E[(‖∇f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, batches ``(..., B, d)``, t ``(..., B, 1)``
+    (with a leading dimension, S critics at once: one penalty each)."""
     x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return (grad.norm(dim=-1) - 1).square().mean(-1)

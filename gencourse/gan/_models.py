@@ -118,6 +118,8 @@ class ConvGenerator(nn.Module):
         h = self.project(z).reshape(-1, self.width, 2, 2)  # (n, w, 2, 2)
         return self.net(h).reshape(-1, 64)  # (n, 1, 8, 8) flattened
 
+    sample = MLPGenerator.sample  # z ~ N(0, I_D) on the module's device, then G_θ(z)
+
 
 def _deconvolutions(latent_dim: int, w: int) -> tuple[nn.Sequential, nn.Sequential]:
     """The layers of :class:`ConvGenerator`: z ∈ R^D ↦ R^{4w} (read as w channels of 2×2), then
@@ -131,8 +133,6 @@ def _deconvolutions(latent_dim: int, w: int) -> tuple[nn.Sequential, nn.Sequenti
         nn.Sigmoid(),
     )
     return project, net
-
-    sample = MLPGenerator.sample  # z ~ N(0, I_D) on the module's device, then G_θ(z)
 
 
 class ConvDiscriminator(nn.Module):

@@ -118,11 +118,11 @@ class _StackedOptimizer:
     Why not ``torch.optim`` itself. Its learning rate belongs to a parameter group, and a group
     holds whole tensors: S models with different rates (a learning-rate sweep) would need one
     tensor per model and layer, that is S times the optimiser's operations and a stacking copy
-    per layer at every forward pass, where this class needs one. With equal rates and no decay
-    the two agree exactly (``tests/test_gan.py`` compares them step by step); with the linear
-    decay, ``LambdaLR`` scales the rate in double precision and this class in the parameters'
-    float32, which differ in the last bit, and a GAN's training amplifies such differences: the
-    book's numbers come from this class, so it stays.
+    per layer at every forward pass, where this class needs one. And the two round the step
+    size differently: here lr·factor/(1 − β₁ᵗ) in the parameters' float32, there (with
+    ``LambdaLR`` for the decay) in double precision; the steps agree to a few float32 ulps
+    (``tests/test_gan.py`` compares them step by step), but a GAN's training amplifies such
+    differences, and the book's numbers come from this class.
     """
 
     def __init__(

@@ -15,7 +15,7 @@ from .._checks import (
     make_generator,
     module_device,
 )
-from ..losses import _gradient_penalty
+from ..losses import interpolate_penalty
 from ..train import make_optimizer
 from ._recipes import RECIPES, Recipe
 from ._step import run
@@ -220,7 +220,7 @@ class _OnePair:
 
     def penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         t = torch.rand(real.shape[0], 1, generator=self.rng).to(real.device, real.dtype)
-        return _gradient_penalty(self.discriminator, real, fake, t)
+        return interpolate_penalty(self.discriminator, real, fake, t)
 
     def _check(self, loss: torch.Tensor, who: str) -> None:
         if not torch.isfinite(loss):
