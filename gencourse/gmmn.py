@@ -27,7 +27,7 @@ from .gan._models import MLPGenerator
 from .losses import mmd2
 from .train import History, fit
 
-__all__ = ["minimise_mmd", "train_moment_matching"]
+__all__ = ["train_moment_matching"]
 
 
 def train_moment_matching(
@@ -46,7 +46,7 @@ def train_moment_matching(
     A sum of RBF kernels of several bandwidths h sees both fine and coarse structure. Each step
     compares a batch of generated points with a batch of data. Stops with a clear error on a
     non-finite loss. The loop is :func:`gencourse.train.fit`; the algorithm is
-    :func:`minimise_mmd`.
+    :func:`_train_moment_matching`.
 
     References:
         | Generative Moment Matching Networks (Li et al., 2015)
@@ -70,10 +70,12 @@ def train_moment_matching(
         raise ValueError("bandwidths must hold at least one bandwidth")
     bandwidths = tuple(check_positive_float(h, "bandwidths") for h in bandwidths)
     rng = make_generator(seed)  # one stream: the data minibatches and the latent draws
-    return minimise_mmd(generator, data, n_steps, batch_size, lr, bandwidths, rng, progress)
+    return _train_moment_matching(
+        generator, data, n_steps, batch_size, lr, bandwidths, rng, progress
+    )
 
 
-def minimise_mmd(
+def _train_moment_matching(
     generator: MLPGenerator,
     data: torch.Tensor,
     n_steps: int,

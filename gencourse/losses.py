@@ -47,11 +47,9 @@ __all__ = [
     "as_pair",
     "fit_critic",
     "gradient_penalty",
-    "interpolate_penalty",
     "js_divergence",
     "js_monte_carlo",
     "kl_divergence",
-    "kernel_mmd2",
     "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
@@ -62,7 +60,6 @@ __all__ = [
     "total_variation",
     "wasserstein",
     "wasserstein_1d",
-    "wasserstein_lp",
 ]
 
 
@@ -301,10 +298,10 @@ def mmd2(
         h = check_positive_float(bandwidth, "bandwidth")
     if unbiased and (x.shape[0] < 2 or y.shape[0] < 2):
         raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
-    return kernel_mmd2(x, y, KERNELS[kernel], h, unbiased)
+    return _mmd2(x, y, KERNELS[kernel], h, unbiased)
 
 
-def kernel_mmd2(
+def _mmd2(
     x: torch.Tensor,
     y: torch.Tensor,
     k: Callable[[torch.Tensor, float], torch.Tensor],
@@ -356,12 +353,10 @@ def wasserstein(
     """
     x, y = as_pair(x, y)
     p = check_positive_int(p, "p")
-    return wasserstein_lp(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
+    return _wasserstein(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
 
 
-def wasserstein_lp(
-    x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray
-) -> float:
+def _wasserstein(x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray) -> float:
     """The computation behind :func:`wasserstein` (which checks the arguments): W_p by POT's
     linear program, between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (NumPy weights)."""
     import ot  # POT, imported when first needed
@@ -523,10 +518,10 @@ def gradient_penalty(
             f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
         )
     t = torch.rand(real.shape[0], 1, generator=make_generator(seed)).to(real.device, real.dtype)
-    return interpolate_penalty(critic, real, fake, t)
+    return _gradient_penalty(critic, real, fake, t)
 
 
-def interpolate_penalty(
+def _gradient_penalty(
     critic: Callable[[torch.Tensor], torch.Tensor],
     real: torch.Tensor,
     fake: torch.Tensor,

@@ -205,8 +205,8 @@ test_non_normal_and_scaled(env, spectral_norm_estimate, matrix_with_singular_val
 # **Question 2.** Write `r1_penalty(critic, real)`: $\frac12 \cdot \frac1n \sum_i \|\nabla_x f(x_i)\|^2$ for
 # the rows $x_i$ of `real` ``(n, d)``, where `critic` maps ``(n, d)`` to ``(n,)``, as a 0-dimensional
 # tensor. The penalty is added to the critic's loss, so it must be differentiable with respect to the
-# critic's parameters. Treat `real` as a constant. (`gencourse.losses.gradient_penalty` and
-# `interpolate_penalty` are disabled while the tests run your function.)
+# critic's parameters. Treat `real` as a constant. (`gencourse.losses.gradient_penalty` is disabled
+# while the tests run your function.)
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -238,7 +238,8 @@ def test_linear_critic(env, r1_penalty, SEED):
     with torch.no_grad():
         _ = linear.weight.copy_(torch.tensor([[3.0, 4.0]]))
     real = torch.randn(16, 2, generator=torch.Generator().manual_seed(SEED))
-    with grading.forbidden(losses.gradient_penalty, losses.interpolate_penalty, namespace=env):
+    disabled = (losses.gradient_penalty, losses._gradient_penalty)
+    with grading.forbidden(*disabled, namespace=env):
         penalty = r1_penalty(lambda x: linear(x).squeeze(-1), real)
     assert isinstance(penalty, torch.Tensor) and penalty.ndim == 0, "return a 0-dimensional tensor"
     assert abs(float(penalty.detach()) - 12.5) < 1e-4, (
@@ -282,7 +283,8 @@ def test_mlp_critic_against_per_sample_gradients(env, r1_penalty):
     expected = reference(params)
     # ∇_x f does not depend on the last bias (and on the others only through LeakyReLU's pieces)
     expected_grads = torch.autograd.grad(expected, list(params.values()), allow_unused=True)
-    with grading.forbidden(losses.gradient_penalty, losses.interpolate_penalty, namespace=env):
+    disabled = (losses.gradient_penalty, losses._gradient_penalty)
+    with grading.forbidden(*disabled, namespace=env):
         ours = r1_penalty(critic, real)
     assert torch.allclose(ours, expected, atol=1e-10), (float(ours), float(expected))
     ours_grads = torch.autograd.grad(ours, list(params.values()), allow_unused=True)

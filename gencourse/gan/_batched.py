@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from .._checks import as_points, check_positive_float, make_generator, module_device
-from ..losses import interpolate_penalty
+from ..losses import _gradient_penalty
 from ._models import MLPDiscriminator, MLPGenerator
 from ._recipes import RECIPES
 from ._stacked import _StackedMLP, _StackedOptimizer
@@ -199,7 +199,7 @@ class _StackedPairs:
     def penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         # t ~ U[0, 1] per pair of points, from each pair's generator
         t = torch.stack([torch.rand(real.shape[1], 1, generator=rng) for rng in self.rngs])
-        return interpolate_penalty(self.critic, real, fake, t.to(self.device, real.dtype))
+        return _gradient_penalty(self.critic, real, fake, t.to(self.device, real.dtype))
 
     def _check(self, loss: torch.Tensor, who: str) -> None:
         if not self.stop_on_nonfinite:

@@ -15,7 +15,7 @@ from .._checks import (
     make_generator,
     module_device,
 )
-from ..losses import interpolate_penalty
+from ..losses import _gradient_penalty
 from ..train import make_optimizer
 from ._recipes import RECIPES, Recipe
 from ._step import run
@@ -195,10 +195,10 @@ class _OnePair:
         self.rng = make_generator(seed)
         recipe = common.recipe
         self.opt_d = make_optimizer(
-            recipe.optimizer, list(discriminator.parameters()), lr[0], recipe.betas, 0.0
+            recipe.optimizer, discriminator.parameters(), lr=lr[0], betas=recipe.betas
         )
         self.opt_g = make_optimizer(
-            recipe.optimizer, list(generator.parameters()), lr[1], recipe.betas, 0.0
+            recipe.optimizer, generator.parameters(), lr=lr[1], betas=recipe.betas
         )
         n_steps = common.n_steps
         self.schedules = []
@@ -220,7 +220,7 @@ class _OnePair:
 
     def penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         t = torch.rand(real.shape[0], 1, generator=self.rng).to(real.device, real.dtype)
-        return interpolate_penalty(self.discriminator, real, fake, t)
+        return _gradient_penalty(self.discriminator, real, fake, t)
 
     def _check(self, loss: torch.Tensor, who: str) -> None:
         if not torch.isfinite(loss):
