@@ -4,7 +4,8 @@
 Modules follow the lecture: :mod:`gencourse.data` (ρ* and its samples),
 :mod:`gencourse.classical` (histogram, KDE, GMM), :mod:`gencourse.ebm` (energies, MCMC),
 :mod:`gencourse.flows` (normalizing flows), :mod:`gencourse.losses` (strong and weak losses),
-:mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.metrics` (evaluation),
+:mod:`gencourse.gan` (generators and discriminators), :mod:`gencourse.gmmn` (the
+moment-matching generator), :mod:`gencourse.metrics` (evaluation),
 :mod:`gencourse.classifier` (the digits classifier behind FID and IS), :mod:`gencourse.transport`
 (optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, :mod:`gencourse.nn`
 (the one network builder), :mod:`gencourse.explore` (the chapters' interactive experiments),
@@ -25,6 +26,7 @@ from . import (
     figures,
     flows,
     gan,
+    gmmn,
     losses,
     metrics,
     nn,
@@ -48,6 +50,7 @@ __all__ = [
     "figures",
     "flows",
     "gan",
+    "gmmn",
     "losses",
     "metrics",
     "manual_seed",

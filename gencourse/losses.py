@@ -20,7 +20,9 @@ Samples are tensors of shape ``(n, d)``; weights, where accepted, are probabilit
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -31,20 +33,23 @@ from ._checks import (
     check_positive_float,
     check_positive_int,
     make_generator,
+    module_device,
     module_dtype,
 )
 from ._deprecation import renamed_keywords
 from .config import device as default_device
-from .train import fit
+from .nn import mlp
+from .train import History, LossValue, fit
 
 __all__ = [
     "KERNELS",
     "LipschitzCritic",
+    "as_pair",
+    "fit_critic",
     "gradient_penalty",
     "js_divergence",
     "js_monte_carlo",
     "kl_divergence",
-    "leaky_mlp",
     "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
@@ -171,9 +176,19 @@ def total_variation(p: VectorLike, q: VectorLike) -> float:
 # -------------------------------------------------------------------------------- weak form
 
 
-def _pair(
+def as_pair(
     x: torch.Tensor, y: torch.Tensor, name_x: str = "x", name_y: str = "y"
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two samples ``(n, d)`` and ``(m, d)`` of one dimension d, on one device: the arguments of
+    every two-sample loss, checked (a ``ValueError`` names the argument).
+
+    Example:
+        >>> x, y = as_pair(torch.zeros(3, 2), torch.ones(5, 2))
+        >>> as_pair(torch.zeros(3, 2), torch.ones(5, 3))
+        Traceback (most recent call last):
+        ...
+        ValueError: y must have 2 columns (dimension d=2), got shape (5, 3)
+    """
     x = as_points(x, name_x)
     y = as_points(y, name_y, dim=x.shape[1])
     if x.device != y.device:
@@ -181,6 +196,9 @@ def _pair(
             f"{name_x} and {name_y} must be on the same device, got {x.device} and {y.device}"
         )
     return x, y
+
+
+_pair = as_pair  # the name gencourse.metrics and gencourse.transport import
 
 
 def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
@@ -192,7 +210,7 @@ def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
     monomials of degree k). In d = 1 this is the slides' class {x, x², x³, …} truncated at
     ``order``. It is zero whenever those moments agree, however different the distributions.
     """
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     order = check_positive_int(order, "order", minimum=2)
     if x.shape[0] < 2 or y.shape[0] < 2:
         raise ValueError("x and y need at least 2 points each for a covariance")
@@ -207,7 +225,7 @@ def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
 
 def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -> float:
     """Median of the pairwise distances within the pooled sample (a common RBF bandwidth)."""
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     z = torch.cat([x, y]).double()
     if z.shape[0] > max_points:
         z = z[
@@ -269,7 +287,7 @@ def mmd2(
         >>> abs(float(same)) < 0.01, abs(float(shifted) - exact) < 0.02
         (True, True)
     """
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {kernel!r}")
     if bandwidth == "median":
@@ -278,12 +296,23 @@ def mmd2(
         raise ValueError(f"bandwidth must be a positive number or 'median', got {bandwidth!r}")
     else:
         h = check_positive_float(bandwidth, "bandwidth")
-    n, m = x.shape[0], y.shape[0]
-    if unbiased and (n < 2 or m < 2):
+    if unbiased and (x.shape[0] < 2 or y.shape[0] < 2):
         raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
-    k = KERNELS[kernel]
+    return _mmd2(x, y, KERNELS[kernel], h, unbiased)
+
+
+def _mmd2(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    k: Callable[[torch.Tensor, float], torch.Tensor],
+    h: float,
+    unbiased: bool,
+) -> torch.Tensor:
+    """The computation behind :func:`mmd2` (which checks the arguments): the U- or V-statistic
+    of MMD² for the kernel k(‖a − b‖², h) (a function of :data:`KERNELS`) of bandwidth h."""
+    n, m = x.shape[0], y.shape[0]
     kxx, kyy, kxy = (k(torch.cdist(a, b).square(), h) for a, b in ((x, x), (y, y), (x, y)))
-    if unbiased:
+    if unbiased:  # the U-statistic: leave out the diagonal terms k(x_i, x_i), k(y_j, y_j)
         xx = (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1))
         yy = (kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1))
     else:
@@ -322,13 +351,18 @@ def wasserstein(
         >>> round(wasserstein(x, x + torch.tensor([3.0, 4.0])), 4)
         5.0
     """
-    import ot
-
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     p = check_positive_int(p, "p")
-    a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
-    cost = torch.cdist(x.double(), y.double()).pow(p).cpu().numpy()
-    value = float(ot.emd2(a_w, b_w, cost, numItermax=10_000_000))
+    return _wasserstein(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
+
+
+def _wasserstein(x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray) -> float:
+    """The computation behind :func:`wasserstein` (which checks the arguments): W_p by POT's
+    linear program, between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (NumPy weights)."""
+    import ot  # POT, imported when first needed
+
+    cost = torch.cdist(x.double(), y.double()).pow(p).cpu().numpy()  # C_ij = ‖x_i − y_j‖^p
+    value = float(ot.emd2(a, b, cost, numItermax=10_000_000))  # min_π Σ π_ij C_ij
     return max(value, 0.0) ** (1.0 / p)
 
 
@@ -351,7 +385,7 @@ def wasserstein_1d(
     """
     x = x.reshape(-1, 1) if isinstance(x, torch.Tensor) and x.ndim == 1 else x
     y = y.reshape(-1, 1) if isinstance(y, torch.Tensor) and y.ndim == 1 else y
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     if x.shape[1] != 1:
         raise ValueError(
             f"wasserstein_1d needs one-dimensional samples, got dimension {x.shape[1]}"
@@ -393,7 +427,7 @@ def sliced_wasserstein(
         >>> float(sliced_wasserstein(x, x))
         0.0
     """
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     if x.shape[0] != y.shape[0]:
         raise ValueError(
             f"sliced_wasserstein needs equal sample sizes, got {x.shape[0]} and {y.shape[0]}"
@@ -410,28 +444,6 @@ def sliced_wasserstein(
 
 
 # --------------------------------------------------------------------------- neural critics
-
-
-def leaky_mlp(
-    dim: int, hidden: int, depth: int, *, spectral_norm: bool = False
-) -> torch.nn.Sequential:
-    """R^dim → R: ``depth`` hidden linear layers of width ``hidden`` with LeakyReLU(0.2)
-    (1-Lipschitz), then a linear read-out; ``spectral_norm`` divides every linear layer by its
-    largest singular value."""
-    dims = (
-        [check_positive_int(dim, "dim")]
-        + [check_positive_int(hidden, "hidden")] * check_positive_int(depth, "depth")
-        + [1]
-    )
-    layers: list[torch.nn.Module] = []
-    for i, (a, b) in enumerate(zip(dims, dims[1:])):
-        linear = torch.nn.Linear(a, b)
-        layers.append(
-            torch.nn.utils.parametrizations.spectral_norm(linear) if spectral_norm else linear
-        )
-        if i < len(dims) - 2:
-            layers.append(torch.nn.LeakyReLU(0.2))
-    return torch.nn.Sequential(*layers)
 
 
 class LipschitzCritic(torch.nn.Module):
@@ -460,7 +472,14 @@ class LipschitzCritic(torch.nn.Module):
             raise ValueError(f"constraint must be 'gp', 'spectral' or 'clip', got {constraint!r}")
         self.constraint = constraint
         self.clip = check_positive_float(clip, "clip")
-        self.net = leaky_mlp(dim, hidden, depth, spectral_norm=constraint == "spectral")
+        self.net = mlp(
+            check_positive_int(dim, "dim"),
+            1,
+            hidden,
+            depth,
+            activation=functools.partial(torch.nn.LeakyReLU, 0.2),  # 1-Lipschitz
+            spectral_norm=constraint == "spectral",
+        )
         self.to(default_device() if device is None else device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -493,15 +512,27 @@ def gradient_penalty(
         >>> gradient_penalty(critic, torch.zeros(8, 2), torch.ones(8, 2), seed=0)
         tensor(16.)
     """
-    real, fake = _pair(real, fake, "real", "fake")
+    real, fake = as_pair(real, fake, "real", "fake")
     if real.shape[0] != fake.shape[0]:
         raise ValueError(
             f"real and fake must have the same batch size, got {real.shape[0]} and {fake.shape[0]}"
         )
     t = torch.rand(real.shape[0], 1, generator=make_generator(seed)).to(real.device, real.dtype)
+    return _gradient_penalty(critic, real, fake, t)
+
+
+def _gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    t: torch.Tensor,
+) -> torch.Tensor:
+    """The computation behind :func:`gradient_penalty` (which checks the arguments and draws t):
+    E[(‖∇f(x̂)‖ − 1)²] at x̂ = t·real + (1 − t)·fake, batches ``(..., B, d)``, t ``(..., B, 1)``
+    (with a leading dimension, S critics at once: one penalty each)."""
     x_hat = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return (grad.norm(dim=1) - 1).square().mean()
+    return (grad.norm(dim=-1) - 1).square().mean(-1)
 
 
 @renamed_keywords(steps="n_steps")
@@ -539,8 +570,7 @@ def neural_distance(
         >>> 1.5 < value <= 2.0  # a lower bound of W_1 = 2
         True
     """
-
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     n_steps = check_positive_int(n_steps, "n_steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_positive_float(lr, "lr")
@@ -557,11 +587,11 @@ def neural_distance(
             loss = loss + penalty * gradient_penalty(critic, bx, by, rng)
         return loss, {"gap": gap}
 
-    history = fit(
+    history = fit_critic(
         critic,
+        x,
+        y,
         objective,
-        (x, y),
-        joint=False,  # two independent samples, a minibatch of each
         n_steps=n_steps,
         batch_size=batch_size,
         lr=lr,
@@ -569,10 +599,72 @@ def neural_distance(
         after_step=critic.clip_weights if critic.constraint == "clip" else None,
         seed=rng,
         progress=progress,
-        desc="critic",
         name="critic objective",
         hint="lower lr or check the inputs",
     )
     with torch.no_grad():
         value = float(critic(x).mean() - critic(y).mean())
     return value, critic, history.gap
+
+
+def fit_critic(
+    critic: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    objective: Callable[[torch.Tensor, torch.Tensor], LossValue],
+    *,
+    n_steps: int,
+    batch_size: int,
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    after_step: Callable[[], None] | None = None,
+    seed: int | torch.Generator | None = 0,
+    progress: bool = False,
+    desc: str = "critic",
+    name: str = "critic loss",
+    hint: str = "lower the learning rate lr",
+) -> History:
+    r"""Train a critic f_w between two fixed samples x ∼ P and y ∼ P′: minimise
+    ``objective(x_B, y_B)`` over w with Adam(``lr``, ``betas``), on a fresh minibatch of each
+    sample per step (the inner maximisation of a weak loss, solved on its own).
+
+    The one critic-fitting routine of the package: :func:`neural_distance` (E_x f − E_y f for a
+    Lipschitz critic) and :func:`gencourse.gan.fit_discriminator` (the GAN discriminator) pass it
+    their objectives. ``x`` and ``y`` are moved to the critic's device and dtype. The loop is
+    :func:`gencourse.train.fit` (``joint=False``: two independent samples, a minibatch of each;
+    ``after_step``, e.g. weight clipping, runs after each step); it stops with a clear error on a
+    non-finite objective (``name`` and ``hint`` word the message). Returns the run's
+    :class:`gencourse.train.History` (with the objective's extra values, if it returns any).
+
+    Example:
+        The best affine critic f(x) = wx + b with |w| ≤ 1 between N(0, 1) and N(2, 1) has
+        E_x f − E_y f = 2, reached by w = −1:
+
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x, y = torch.randn(2000, 1, generator=g), 2 + torch.randn(2000, 1, generator=g)
+        >>> f = torch.nn.Linear(1, 1)
+        >>> gap = lambda bx, by: -(f(bx).mean() - f(by).mean())
+        >>> clip = lambda: f.weight.data.clamp_(-1, 1)
+        >>> _ = fit_critic(f, x, y, gap, n_steps=200, batch_size=128, lr=0.05, after_step=clip)
+        >>> round(float(f.weight), 3)
+        -1.0
+    """
+    if not isinstance(critic, torch.nn.Module):
+        raise TypeError(f"critic must be an nn.Module, got {type(critic).__name__}")
+    x, y = (t.to(module_device(critic), module_dtype(critic)) for t in (x, y))
+    return fit(
+        critic,
+        objective,
+        (x, y),
+        joint=False,  # two independent samples, a minibatch of each
+        n_steps=n_steps,
+        batch_size=batch_size,
+        lr=lr,
+        betas=betas,
+        after_step=after_step,
+        seed=seed,
+        progress=progress,
+        desc=desc,
+        name=name,
+        hint=hint,
+    )

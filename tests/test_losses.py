@@ -373,3 +373,30 @@ def test_a_non_finite_critic_objective_stops_with_a_clear_message():
         losses.neural_distance(
             x, x + 1, critic=_ExplodingCritic(2, device="cpu"), n_steps=5, batch_size=4
         )
+
+
+def test_one_critic_fitting_routine_serves_the_neural_distance_and_the_discriminator(monkeypatch):
+    """losses.fit_critic trains both critics between two fixed samples (issue 27: one routine)."""
+    from gencourse import gan
+
+    calls, fit_critic = [], losses.fit_critic
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("desc", "critic"))
+        return fit_critic(*args, **kwargs)
+
+    monkeypatch.setattr(losses, "fit_critic", spy)
+    monkeypatch.setattr(gan._losses, "fit_critic", spy)
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    losses.neural_distance(x, x + 1, n_steps=2, batch_size=16)
+    gan.fit_discriminator(gan.MLPDiscriminator(2, 8, 1, device="cpu"), x, x + 1, n_steps=2,
+                          batch_size=16, progress=False)  # fmt: skip
+    assert calls == ["critic", "discriminator"]
+
+
+def test_as_pair_names_the_argument_at_fault():
+    x, y = losses.as_pair(torch.zeros(3, 2), torch.ones(4, 2), "real", "fake")
+    assert x.shape == (3, 2) and y.shape == (4, 2)
+    with pytest.raises(ValueError, match="fake must have 2 columns"):
+        losses.as_pair(torch.zeros(3, 2), torch.ones(4, 3), "real", "fake")
+    assert losses._pair is losses.as_pair  # the name metrics and transport import today
