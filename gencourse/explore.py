@@ -12,8 +12,8 @@ The convention every chapter's experiment follows (``tests/test_project.py`` che
 
 The chapters' drawing functions live in :mod:`gencourse.figures`, one module per chapter (a new
 figure goes there); ``gencourse.explore.draw_*`` still names them. ``bend``, ``bend_inverse``,
-``warp`` and ``layer_log_prob`` (:mod:`gencourse.flows`) and :func:`gencourse.metrics.subset_fids`
-are re-exported; ``mmd_gradients`` is defined below until it moves to :mod:`gencourse.losses`.
+``warp`` and ``layer_log_prob`` (:mod:`gencourse.flows`), :func:`gencourse.metrics.subset_fids`
+and :func:`gencourse.losses.mmd_gradients` are re-exported.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
-import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .flows import bend, bend_inverse, layer_log_prob, warp
-from .losses import mmd2
+from .losses import mmd_gradients
 from .metrics import subset_fids
 
 _FIGURES = frozenset(
@@ -116,20 +115,6 @@ def explore(
 
 
 # Chapter 5: the MMD's bandwidth on the parallel lines ----------------------------------------
-
-
-def mmd_gradients(
-    bandwidth: float, thetas: torch.Tensor, *, segment0: torch.Tensor, z: torch.Tensor
-) -> torch.Tensor:
-    """d MMD²(P_0, P_θ)/dθ by autograd at each θ of ``thetas``, P_θ = Law(θ, z) against the
-    sample ``segment0`` of P_0, RBF kernel of width ``bandwidth`` (unbiased estimator)."""
-    out = []
-    for value in thetas.tolist():
-        theta = torch.tensor(value, dtype=z.dtype, requires_grad=True)
-        segment = torch.stack([theta.expand(len(z)), z], dim=1)
-        loss = mmd2(segment, segment0, bandwidth=bandwidth)
-        out.append(torch.autograd.grad(loss, theta)[0])
-    return torch.stack(out)
 
 
 # Chapter 4: a flow's density after t of its layers -------------------------------------------

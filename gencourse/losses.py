@@ -37,7 +37,7 @@ from ._checks import (
     module_dtype,
 )
 from ._deprecation import renamed_keywords
-from .config import device as default_device
+from .config import resolve_device
 from .nn import mlp
 from .train import History, LossValue, fit
 
@@ -45,6 +45,7 @@ __all__ = [
     "KERNELS",
     "LipschitzCritic",
     "as_pair",
+    "as_weights",
     "fit_critic",
     "gradient_penalty",
     "js_divergence",
@@ -53,6 +54,7 @@ __all__ = [
     "kl_monte_carlo",
     "median_heuristic",
     "mmd2",
+    "mmd_gradients",
     "moment_distance",
     "neural_distance",
     "nll",
@@ -198,9 +200,6 @@ def as_pair(
     return x, y
 
 
-_pair = as_pair  # the name gencourse.metrics and gencourse.transport import
-
-
 def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
     r"""Moment matching: the weak loss whose test functions are monomials up to degree ``order``.
 
@@ -320,7 +319,24 @@ def _mmd2(
     return xx + yy - 2 * kxy.mean()
 
 
-def _weights(w: VectorLike | None, n: int, name: str) -> np.ndarray:
+def mmd_gradients(
+    bandwidth: float, thetas: torch.Tensor, *, segment0: torch.Tensor, z: torch.Tensor
+) -> torch.Tensor:
+    """d MMD²(P_0, P_θ)/dθ by autograd at each θ of ``thetas``, P_θ = Law(θ, z) against the
+    sample ``segment0`` of P_0, RBF kernel of width ``bandwidth`` (unbiased estimator)."""
+    out = []
+    for value in thetas.tolist():
+        theta = torch.tensor(value, dtype=z.dtype, requires_grad=True)
+        segment = torch.stack([theta.expand(len(z)), z], dim=1)
+        loss = mmd2(segment, segment0, bandwidth=bandwidth)
+        out.append(torch.autograd.grad(loss, theta)[0])
+    return torch.stack(out)
+
+
+def as_weights(w: VectorLike | None, n: int, name: str) -> np.ndarray:
+    """The weights of ``n`` points as a probability vector ``(n,)`` in float64 (uniform 1/n for
+    ``None``): the ``a``, ``b`` arguments of the transport problems here and in
+    :mod:`gencourse.transport`; a ``ValueError`` names ``name`` when they are not one."""
     if w is None:
         return np.full(n, 1.0 / n)
     w = _probability_vector(w, name)
@@ -353,7 +369,7 @@ def wasserstein(
     """
     x, y = as_pair(x, y)
     p = check_positive_int(p, "p")
-    return _wasserstein(x, y, p, _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b"))
+    return _wasserstein(x, y, p, as_weights(a, x.shape[0], "a"), as_weights(b, y.shape[0], "b"))
 
 
 def _wasserstein(x: torch.Tensor, y: torch.Tensor, p: int, a: np.ndarray, b: np.ndarray) -> float:
@@ -393,8 +409,8 @@ def wasserstein_1d(
     p = check_positive_int(p, "p")
     xs, xi = torch.sort(x[:, 0].double().cpu())
     ys, yi = torch.sort(y[:, 0].double().cpu())
-    wa = torch.from_numpy(_weights(a, x.shape[0], "a"))[xi]
-    wb = torch.from_numpy(_weights(b, y.shape[0], "b"))[yi]
+    wa = torch.from_numpy(as_weights(a, x.shape[0], "a"))[xi]
+    wb = torch.from_numpy(as_weights(b, y.shape[0], "b"))[yi]
     ca, cb = torch.cumsum(wa, 0), torch.cumsum(wb, 0)
     ca[-1] = cb[-1] = 1.0
     t = torch.unique(
@@ -480,7 +496,7 @@ class LipschitzCritic(torch.nn.Module):
             activation=functools.partial(torch.nn.LeakyReLU, 0.2),  # 1-Lipschitz
             spectral_norm=constraint == "spectral",
         )
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)

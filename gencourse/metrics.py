@@ -34,7 +34,7 @@ import torch
 
 from ._checks import as_points, check_positive_float, check_positive_int, make_generator
 from .classifier import digits_classifier
-from .losses import _pair, sliced_wasserstein, wasserstein
+from .losses import as_pair, sliced_wasserstein, wasserstein
 
 __all__ = [
     "DigitsReport",
@@ -442,7 +442,7 @@ def precision_recall(
     inside the manifold of ``fake`` (is the data's variety covered?). Both in [0, 1]; computed in
     float64 on the tensors' device, in batches of ``batch_size`` rows.
     """
-    real, fake = _pair(real, fake, "real", "fake")
+    real, fake = as_pair(real, fake, "real", "fake")
     k = check_positive_int(k, "k")
     batch_size = check_positive_int(batch_size, "batch_size")
     if k >= min(real.shape[0], fake.shape[0]):

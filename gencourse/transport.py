@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ._checks import VectorLike, check_positive_int
-from .losses import _pair, _weights
+from .losses import as_pair, as_weights
 
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
@@ -34,7 +34,7 @@ __all__ = ["kantorovich_dual", "kantorovich_potentials", "optimal_matching", "tr
 
 def _sets(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The losses' checks of a pair of samples, then float64 on the CPU (SciPy and POT's home)."""
-    x, y = _pair(x, y)
+    x, y = as_pair(x, y)
     return x.detach().cpu().double(), y.detach().cpu().double()
 
 
@@ -86,7 +86,7 @@ def transport_plan(
     """
     x, y = _sets(x, y)
     p = check_positive_int(p, "p")
-    a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
+    a_w, b_w = as_weights(a, x.shape[0], "a"), as_weights(b, y.shape[0], "b")
     return _transport_plan(x, y, p, a_w, b_w)
 
 
@@ -117,7 +117,7 @@ def kantorovich_dual(
     f(x_0) = 0 (the objective does not change when a constant is added). Solved with SciPy's HiGHS.
     """
     x, y = _sets(x, y)
-    a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
+    a_w, b_w = as_weights(a, x.shape[0], "a"), as_weights(b, y.shape[0], "b")
     n_total = x.shape[0] + y.shape[0]
     if n_total > 400:
         raise ValueError(
@@ -173,7 +173,7 @@ def kantorovich_potentials(
     """
     x, y = _sets(x, y)
     p = check_positive_int(p, "p")
-    a_w, b_w = _weights(a, x.shape[0], "a"), _weights(b, y.shape[0], "b")
+    a_w, b_w = as_weights(a, x.shape[0], "a"), as_weights(b, y.shape[0], "b")
     n, m = x.shape[0], y.shape[0]
     if n * m > 250_000:
         raise ValueError(

@@ -7,7 +7,7 @@ import math
 import torch
 from matplotlib.axes import Axes
 
-from ..explore import mmd_gradients
+from ..losses import mmd_gradients
 from ._common import axes
 
 __all__ = ["draw_mmd_gradient"]

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .._checks import as_points
-from ..config import device as default_device
+from ..config import resolve_device
 from ..parallel import map_jobs
 from ._batched import train_gans
 from ._models import MLPDiscriminator, MLPGenerator
@@ -124,7 +124,7 @@ def train_grid(
         if key.recipe not in settings:
             raise ValueError(f"settings has no entry for recipe {key.recipe!r}")
     data = {name: as_points(x, f"data[{name!r}]", min_points=2) for name, x in data.items()}
-    device = default_device() if device is None else torch.device(device)
+    device = resolve_device(device)
     jobs = []
     for recipe in dict.fromkeys(key.recipe for key in keys):  # first appearance
         job_keys = [key for key in keys if key.recipe == recipe]

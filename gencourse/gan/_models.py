@@ -13,7 +13,7 @@ from torch import nn
 
 from .._checks import check_positive_int, make_generator, module_device
 from .._deprecation import renamed_keywords
-from ..config import device as default_device
+from ..config import resolve_device
 from ..nn import mlp
 
 # LeakyReLU(0.2) is 1-Lipschitz: with spectrally normalised linear maps, so is the critic
@@ -50,7 +50,7 @@ class MLPGenerator(nn.Module):
         self.dim = check_positive_int(dim, "dim")
         hidden, depth = check_positive_int(hidden, "hidden"), check_positive_int(depth, "depth")
         self.net = mlp(self.latent_dim, self.dim, hidden, depth)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -90,7 +90,7 @@ class MLPDiscriminator(nn.Module):
             self.dim, 1, hidden, depth, activation=_leaky_relu, spectral_norm=spectral_norm
         )
         self.spectral_norm = bool(spectral_norm)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
@@ -112,7 +112,7 @@ class ConvGenerator(nn.Module):
         self.dim = 64
         self.width = check_positive_int(width, "width")
         self.project, self.net = _deconvolutions(self.latent_dim, self.width)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.project(z).reshape(-1, self.width, 2, 2)  # (n, w, 2, 2)
@@ -158,7 +158,7 @@ class ConvDiscriminator(nn.Module):
             _maybe_spectral(nn.Linear(w * 4, 1), spectral_norm),
         )
         self.spectral_norm = bool(spectral_norm)
-        self.to(default_device() if device is None else device)
+        self.to(resolve_device(device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.reshape(-1, 1, 8, 8)).squeeze(-1)
