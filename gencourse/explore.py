@@ -1,6 +1,6 @@
 """Interactive experiments: a slider on Colab or Jupyter, the same sweep as a static figure.
 
-The convention every chapter's experiment follows (``tests/test_project.py`` checks it):
+The convention every chapter's experiment follows (``tests/book/test_project.py`` checks it):
 
 - the expensive work (training, sampling) is precomputed in the cells before; a *drawing
   function* ``draw(value, ax=..., **data)`` only selects and draws (about a second at most);

@@ -9,7 +9,7 @@
 // .venv/audit/node_modules. Chromium is Debian's /usr/bin/chromium (CHROMIUM overrides it):
 // puppeteer-core downloads no browser. --dark audits each page a second time in the theme's dark
 // mode. The report lists, for every page and mode, axe's violations (rule, impact, nodes) and the
-// MathJax counts; tests/test_audit.py runs this script and asserts on the report.
+// MathJax counts; tests/book/test_audit.py runs this script and asserts on the report.
 //
 // No network: the pages load MathJax from a CDN (Sphinx: jsDelivr's mathjax@3; nbconvert:
 // cdnjs's MathJax 2.7), which the request interception below serves from the local npm copies;
@@ -101,7 +101,7 @@ async function audit(browser, file, mode) {
     return request.abort();
   });
   // pydata-sphinx-theme reads the reader's choice ("mode") from localStorage before the page
-  // paints; the report records the theme the page then shows (tests/test_audit.py checks it)
+  // paints; the report records the theme the page then shows (tests/book/test_audit.py checks it)
   await page.evaluateOnNewDocument((m) => localStorage.setItem("mode", m), mode);
   await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: mode }]);
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 60000 });

@@ -33,7 +33,7 @@ no file outside the package (scikit-learn's digits ship with scikit-learn).
 _config.yml keeps ``execute_notebooks: force``: a plain ``jupyter-book build .`` executes every
 chapter and can never be stale. This script builds with a derived configuration
 (``_build/_config.<budget>.yml``) that switches to ``cache`` in the fingerprinted directory.
-tests/test_bookcache.py builds a tiny book with this same code.
+tests/tools/test_bookcache.py builds a tiny book with this same code.
 """
 
 from __future__ import annotations

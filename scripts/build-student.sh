@@ -21,7 +21,7 @@ config["title"] = f"{config['title']} (student edition)"
 sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
 sphinx_config["student_edition"] = True
 # No copy of the sources (_sources/*.md, behind the pages' download button): they hold every
-# solution (found by tests/test_student_path.py).
+# solution (found by tests/book/test_student_path.py).
 sphinx_config["html_copy_source"] = False
 config["execute"]["execute_notebooks"] = sys.argv[2]
 if sys.argv[2] == "off":

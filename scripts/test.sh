@@ -7,11 +7,11 @@
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
-#      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
+#      execution cache of scripts/bookcache.py, which tests/tools/test_bookcache.py checks);
 #   4. the tests of the built HTML, and of the twins' numbers and links against it; every figure's
 #      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
 #      Chromium, light and dark mode) and MathJax's rendering of every page and twin
-#      (scripts/audit.mjs, tests/test_audit.py);
+#      (scripts/audit.mjs, tests/book/test_audit.py);
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
 #      (loses points on its question), and the requirements and seed of every autograder zip;
@@ -28,18 +28,13 @@ echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
 python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
-python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py \
-  --ignore=tests/test_twins_html.py --ignore=tests/test_alt_text.py --ignore=tests/test_audit.py
+python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/book/test_html.py \
+  --ignore=tests/book/test_twins_html.py --ignore=tests/book/test_alt_text.py \
+  --ignore=tests/book/test_audit.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
-# the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
-# (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
-# (chapters, twins, workflows, the builds) have no dtype
-package_tests=(tests/test_api.py)
-for module in gencourse/*.py; do
-  name=$(basename "$module" .py)
-  [ -f "tests/test_${name#_}.py" ] && package_tests+=("tests/test_${name#_}.py")
-done
-python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 "${package_tests[@]}"
+# the package's unit tests (tests/package/) again in double precision (tests/conftest.py:
+# --dtype), where a dtype bug shows; the tests of the book and of the tools have no dtype
+python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 tests/package
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
@@ -63,7 +58,7 @@ echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wh
 (
 set -euo pipefail
 # The instructor set holds every code cell of the student set (which only lacks the gated
-# solutions' cells; tests/test_twins.py checks that no later cell needs those), so running it
+# solutions' cells; tests/book/test_twins.py checks that no later cell needs those), so running it
 # covers both. The chapters themselves, with their hidden assertions, run in the book build (3).
 # the checkout's files (tracked, and untracked but not ignored), as `pip install git+...` sees them
 mkdir "$work/src"
@@ -99,18 +94,18 @@ fi
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
 echo "== 4/6 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_html.py tests/test_twins_html.py \
-  tests/test_alt_text.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py tests/book/test_twins_html.py \
+  tests/book/test_alt_text.py
 # the audit of the book's pages and of the rendered twins (the student edition's: step 6)
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k "not student"
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
 
 echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
 timeout --kill-after=30 900 python scripts/homework.py check
 
 echo "== 6/6 student edition: built without solutions"
 STUDENT_EXECUTE=off bash scripts/build-student.sh
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py \
-  tests/test_student_path.py
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/test_audit.py -k student
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_student_edition.py \
+  tests/book/test_student_path.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k student
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"

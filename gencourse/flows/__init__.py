@@ -37,7 +37,7 @@ Where each concept lives (private modules; import everything from ``gencourse.fl
 
 A new layer is a :class:`Bijector` subclass with ``_forward`` and ``_inverse`` in the module of
 its family, re-exported here and tested against :func:`autograd_log_abs_det` in
-``tests/test_flows.py``.
+``tests/package/test_flows.py``.
 """
 
 from ._autoregressive import MADE, MaskedAutoregressive

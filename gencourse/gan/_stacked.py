@@ -121,7 +121,7 @@ class _StackedOptimizer:
     per layer at every forward pass, where this class needs one. And the two round the step
     size differently: here lr·factor/(1 − β₁ᵗ) in the parameters' float32, there (with
     ``LambdaLR`` for the decay) in double precision; the steps agree to a few float32 ulps
-    (``tests/test_gan.py`` compares them step by step), but a GAN's training amplifies such
+    (``tests/package/test_gan.py`` compares them step by step), but a GAN's training amplifies such
     differences, and the book's numbers come from this class.
     """
 

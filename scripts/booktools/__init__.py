@@ -38,7 +38,7 @@ The modules, in the order a twin is made:
 
 **A new directive** is one function in :mod:`booktools.directives`, registered with
 ``@register("name")``; **a new role**, one in :mod:`booktools.roles` (``@register("name")``).
-Their tests go in tests/test_twins.py, "the converter's parts, on small inputs": a snippet of
+Their tests go in tests/book/test_twins.py, "the converter's parts, on small inputs": a snippet of
 MyST in the small chapter ``SOURCE``, converted with a hand-written index (``fake_index()``),
 and the Markdown it must give (or, for what has no notebook form, the error it must raise).
 

@@ -1,5 +1,5 @@
 """Checks of the project's own files: dependencies, chapters, CI command (the Colab twins:
-tests/test_twins.py)."""
+tests/book/test_twins.py)."""
 
 import ast
 import re
@@ -149,7 +149,7 @@ def test_chapter_numbers_its_key_equations_and_captions_its_key_figures(path):
     # Issue 18: key equations labelled ($$ ... $$ (eq-name), cited with {eq}), key figures
     # captioned (cell metadata mystnb: figure: {caption, name}, cited with {numref}). That every
     # {eq} and {numref} target exists is checked elsewhere: the book build (warnings are errors)
-    # and scripts/notebooks.py, which stops on an unknown label (tests/test_twins.py).
+    # and scripts/notebooks.py, which stops on an unknown label (tests/book/test_twins.py).
     text = path.read_text()
     equations = [a or b for a, b in _LABELLED_MATH.findall(text)]
     assert equations, "at least one numbered equation: $$ ... $$ (eq-name)"

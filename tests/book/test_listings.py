@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 TEXT_MARKERS = frozenset({"start-at", "start-after", "end-before", "end-at", "lines"})
 DIRECTIVE = re.compile(

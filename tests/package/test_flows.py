@@ -466,7 +466,7 @@ def _digits_benchmark():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_flows_digits.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flows_digits.py"
     spec = importlib.util.spec_from_file_location("bench_flows_digits", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

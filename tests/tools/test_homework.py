@@ -2,7 +2,7 @@
 
 The grading itself (reference solutions, blanks, recorded wrong submissions, the zips) is checked
 by ``python scripts/homework.py check`` (step 5 of scripts/test.sh); what a student receives, by
-tests/test_student_path.py.
+tests/book/test_student_path.py.
 """
 
 import ast

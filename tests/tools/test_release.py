@@ -28,7 +28,7 @@ from booktools.index import BookIndex, Citations, Doc, Section
 # The Citation File Format's schema for 1.2.0 (citation-file-format/citation-file-format, as
 # shipped in cffconvert 2.0.0): cffconvert itself pins jsonschema 3, which the book's
 # environment cannot take, so the test validates with the schema and the environment's jsonschema.
-CFF_SCHEMA = ROOT / "tests" / "data" / "citation-file-format-1.2.0.schema.json"
+CFF_SCHEMA = ROOT / "tests" / "tools" / "data" / "citation-file-format-1.2.0.schema.json"
 
 
 def _version() -> str:
