@@ -2,8 +2,8 @@
 
     python scripts/wrap_long_lines.py chapters/*.md
 
-(tests/book/test_project.py keeps every code cell within 99 columns, so that no cell scrolls sideways
-in the book; the package itself is kept there by ``ruff format``.)
+(tests/book/test_project.py keeps every code cell within 99 columns, so that no cell scrolls
+sideways in the book; the package itself is kept there by ``ruff format``.)
 
 Only the long lines change, so that merges with other edits of the same chapter stay small, and a
 cell grows by as few lines as possible (a chapter's cells should stay short):
