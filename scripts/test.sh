@@ -7,14 +7,17 @@
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
-#      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks);
+#      execution cache of scripts/bookcache.py, which tests/test_bookcache.py checks), then its
+#      PDF from the same cache (scripts/bookpdf.py: LaTeX only) and its offline archive;
 #   4. the tests of the built HTML, and of the twins' numbers and links against it;
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
 #      (loses points on its question), and the requirements and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution, and its tests; then the
-#      student path end to end: no solution of the book or of the homework in any file a student
-#      receives (student edition, student twins, homework student notebooks).
+#   6. the student edition (solutions hidden), built without execution, and its PDF (from the
+#      quick cache of step 3), and their tests; then the student path end to end: no solution of
+#      the book or of the homework in any file a student receives (student edition and PDF,
+#      student twins, homework student notebooks); the PDFs' tests (tests/test_pdf.py) and the
+#      offline archive opened in headless Chromium with no network (tests/test_offline.py).
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -24,7 +27,8 @@ start=$SECONDS
 echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
-python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py
+python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/test_html.py --ignore=tests/test_twins_html.py \
+  --ignore=tests/test_pdf.py --ignore=tests/test_offline.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/test_<module>.py, and test_api.py) again in double precision
 # (tests/conftest.py: --dtype), where a dtype bug shows; the tests of the project's files
@@ -81,7 +85,13 @@ twins_pid=$!
 echo "== 3/6 book build, quick budget"
 # Through the execution cache (scripts/bookcache.py): a rerun executes only the chapters whose code,
 # gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
-timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+# Its pages link to the PDF that follows (GENCOURSE_BOOK_PDF=1: _ext/pdf_book.py).
+GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
+python scripts/bookpdf.py offline
+echo "PDF and offline archive in $((SECONDS - step)) s"
 twins_rc=0
 wait "$twins_pid" || twins_rc=$?
 twins_pid=
@@ -100,8 +110,14 @@ echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wr
 timeout --kill-after=30 900 python scripts/homework.py check
 
 echo "== 6/6 student edition: built without solutions"
-STUDENT_EXECUTE=off bash scripts/build-student.sh
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/test_student_edition.py \
-  tests/test_student_path.py
+GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --edition student \
+  --into _build/student/_build/html --quiet
+echo "student PDF in $((SECONDS - step)) s"
+step=$SECONDS
+GENCOURSE_REQUIRE_HTML=1 GENCOURSE_REQUIRE_PDF=1 python -m pytest -q -p no:cacheprovider \
+  tests/test_student_edition.py tests/test_student_path.py tests/test_pdf.py tests/test_offline.py
+echo "tests of the student edition, the PDFs and the offline archive in $((SECONDS - step)) s"
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
