@@ -115,7 +115,7 @@ class UnnumberedParts(SphinxPostTransform):
                 section.insert(0 if index is None else index + 1, raw)
 
 
-def keep_web_numbering(app: Sphinx) -> None:
+def keep_web_numbering(app: Sphinx, web_depth: int) -> None:
     """``builder-inited``: exercises numbered as on the web page ("Exercise 4.2", not "4.1.2").
 
     For a book of parts sphinx-jupyterbook-latex sets ``numfig_secnum_depth`` to 2 at
@@ -127,7 +127,7 @@ def keep_web_numbering(app: Sphinx) -> None:
     if app.builder.format != "latex":
         return
     latex_depth = app.config.numfig_secnum_depth
-    app.config.numfig_secnum_depth = app.config._raw_config.get("numfig_secnum_depth", 1)
+    app.config.numfig_secnum_depth = web_depth
 
     def restore(app: Sphinx, env: Any) -> list[str]:
         app.config.numfig_secnum_depth = latex_depth
@@ -178,8 +178,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_macros_to_preamble)
     app.connect("config-inited", add_latex_files)
     app.add_post_transform(UnnumberedParts)
-    # after sphinx-jupyterbook-latex's setup_latex_transforms (default priority 500)
-    app.connect("builder-inited", keep_web_numbering, priority=600)
+    # the web page's depth, as configured (config-inited), kept for keep_web_numbering, which
+    # runs after sphinx-jupyterbook-latex's setup_latex_transforms (builder-inited, 500)
+    web: dict[str, int] = {}
+    app.connect("config-inited", lambda app, config: web.update(depth=config.numfig_secnum_depth))
+    app.connect("builder-inited", lambda app: keep_web_numbering(app, web["depth"]), priority=600)
     # after sphinx-book-theme's add_header_buttons (priority 501)
     app.connect("html-page-context", add_pdf_link, priority=503)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
