@@ -165,3 +165,29 @@ def test_every_page_links_to_the_pdf():
             target = os.path.relpath(html / name, page.parent)
             links = re.findall(r'href="([^"]+\.pdf)"', page.read_text())
             assert links.count(target) == 2, f"{page}: links to {name}: {links}"
+
+
+def test_every_mathjax_macro_is_defined_for_latex():
+    """The PDF's macros are _config.yml's MathJax macros, translated at build time."""
+    import sys
+
+    import yaml
+    from sphinx.errors import ConfigError
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from pdf_book import latex_macros
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    macros = config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
+    latex = latex_macros(macros).splitlines()
+    assert len(latex) == len(macros)
+    for line, (name, value) in zip(latex, macros.items()):
+        body, arity = (value, 0) if isinstance(value, str) else (value[0], value[1])
+        signature = f"[{arity}]" if arity else ""
+        assert (
+            line
+            == f"\\providecommand{{\\{name}}}{{}}\\renewcommand{{\\{name}}}{signature}{{{body}}}"
+        )
+    assert latex_macros({"W": ["W_{#1}", 1, "1"]}).endswith("\\renewcommand{\\W}[1][1]{W_{#1}}")
+    with pytest.raises(ConfigError, match="letters"):
+        latex_macros({"x2": "y"})
