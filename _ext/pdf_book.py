@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError, ExtensionError
@@ -115,6 +116,36 @@ class UnnumberedParts(SphinxPostTransform):
                 section.insert(0 if index is None else index + 1, raw)
 
 
+class ExerciseReferences(SphinxPostTransform):
+    """A reference to an exercise of another page reads "Exercise 2.4" in the PDF, as on the web.
+
+    sphinx-exercise 1.2.1 labels an exercise ``exercise:LABEL`` in LaTeX and rewrites only the
+    references within one page; one from another page stays Sphinx's
+    ``Exercise \\ref{PAGE:LABEL}``, a label that does not exist
+    ("Exercise ??"). This post-transform gives it sphinx-exercise's own LaTeX reference node,
+    with the exercise's number as the web page shows it.
+    """
+
+    default_priority = 30  # after sphinx-exercise's post-transforms (20 to 22)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
+        from sphinx_exercise.utils import get_node_number
+
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in list(self.document.findall(addnodes.number_reference)):
+            label = node.get("refid") or node.get("refuri", "").rpartition("#")[2]
+            target = registry.get(label, {}).get("node")
+            if not isinstance(target, exercise_enumerable_node):
+                continue
+            number = get_node_number(self.app, target, "exercise")
+            reference = exercise_latex_number_reference()
+            reference["refid"] = label
+            reference += nodes.Text(self.config.numfig_format["exercise"] % number)
+            node.replace_self(reference)
+
+
 def keep_web_numbering(app: Sphinx, web_depth: int) -> None:
     """``builder-inited``: exercises numbered as on the web page ("Exercise 4.2", not "4.1.2").
 
@@ -178,6 +209,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_macros_to_preamble)
     app.connect("config-inited", add_latex_files)
     app.add_post_transform(UnnumberedParts)
+    app.add_post_transform(ExerciseReferences)
     # the web page's depth, as configured (config-inited), kept for keep_web_numbering, which
     # runs after sphinx-jupyterbook-latex's setup_latex_transforms (builder-inited, 500)
     web: dict[str, int] = {}
