@@ -5,7 +5,7 @@
 #     engine sphinx-jupyterbook-latex uses, for the chapters' Unicode), the LaTeX packages Sphinx's
 #     and sphinx-jupyterbook-latex's classes load (recommended + extra: fncychap, tabulary,
 #     needspace, pgfplots, changepage, ucharclasses, unicode-math, ...), the FreeFont OpenType
-#     fonts Sphinx's XeLaTeX set-up selects, and poppler-utils (pdftotext, pdfinfo, pdftoppm) for
+#     fonts of the text and DejaVu Sans Mono (code: _config.yml says why), and poppler-utils (pdftotext, pdfinfo, pdftoppm) for
 #     the PDF's test, and chromium (headless, for the offline archive's test: tests/test_offline.py).
 #     Installed with apt-get as root (or through sudo when it asks no password);
 #     otherwise the command to run is printed and the PDF build says what is missing.
@@ -16,12 +16,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${GENCOURSE_VENV:-$root/.venv}
 MATHJAX_VERSION=3.2.2
 TEX_PACKAGES=(latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra
-  texlive-fonts-recommended fonts-freefont-otf poppler-utils chromium)
+  texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core fonts-dejavu-extra poppler-utils
+  chromium)
 
 if ! command -v xelatex >/dev/null || ! command -v latexmk >/dev/null \
   || ! command -v pdftotext >/dev/null || ! command -v chromium >/dev/null \
   || ! kpsewhich ucharclasses.sty >/dev/null || ! kpsewhich pgfplots.sty >/dev/null \
-  || [ -z "$(fc-list FreeSerif)" ]; then
+  || [ -z "$(fc-list FreeSerif)" ] || [ -z "$(fc-list 'DejaVu Sans Mono:style=Oblique')" ]; then
   as_root=
   if [ "$(id -u)" = 0 ]; then
     as_root=env

@@ -4,7 +4,7 @@ ones) and of the "Download PDF" link of the built HTML.
 The PDF's text is read with poppler's ``pdftotext``: every chapter of _toc.yml is there with its
 number and title (table of contents and chapter opening); no reference is unresolved (LaTeX
 prints "??" for one, and its log says so); TeX met no undefined control sequence (a math macro
-of _config.yml missing from the PDF, for one); the page count is within :data:`PAGES`; equations,
+of _config.yml missing from the PDF, for one) and no character its fonts lack; the page count is within :data:`PAGES`; equations,
 figures and exercises carry the web page's numbers (chapter.number); the bibliography lists every
 entry of references.bib. The student PDF holds no solution: none of the distinctive fragments of
 the book's solutions that the student path's leak test uses (tests/test_student_path.py), which
@@ -30,8 +30,8 @@ PDF_DIR = Path(os.environ.get("GENCOURSE_PDF_DIR", ROOT / "_build" / "pdf"))
 INSTRUCTOR = PDF_DIR / "gencourse.pdf"
 STUDENT = PDF_DIR / "gencourse-student.pdf"
 REQUIRE = os.environ.get("GENCOURSE_REQUIRE_PDF") == "1"
-# Pages of the instructor PDF, either budget (the quick build: 150 to 250 pages; the full
-# build's figures are the same in number and size); the student PDF is shorter by its solutions.
+# Pages of the PDFs, either budget (the quick build: 170 and 146 pages on 2026-12-06; the full
+# build's figures are the same in number and size, its printed outputs barely longer).
 PAGES = {"instructor": (120, 320), "student": (100, 300)}
 NUMBERS = ["ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN"]
 
@@ -102,6 +102,7 @@ def test_no_unresolved_reference_nor_undefined_macro(edition):
     assert "??" not in pdf_text(path), "an unresolved reference prints as ??"
     log = path.with_suffix(".log").read_text(errors="replace")
     assert "Undefined control sequence" not in log
+    assert "Missing character" not in log, "a glyph the fonts lack prints as nothing"
     assert not re.search(r"LaTeX Warning: (Reference|Citation) .* undefined", log)
     assert "There were undefined references" not in log
 
