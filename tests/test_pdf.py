@@ -4,11 +4,12 @@ ones) and of the "Download PDF" link of the built HTML.
 The PDF's text is read with poppler's ``pdftotext``: every chapter of _toc.yml is there with its
 number and title (table of contents and chapter opening); no reference is unresolved (LaTeX
 prints "??" for one, and its log says so); TeX met no undefined control sequence (a math macro
-of _config.yml missing from the PDF, for one) and no character its fonts lack; the page count is within :data:`PAGES`; equations,
-figures and exercises carry the web page's numbers (chapter.number); the bibliography lists every
-entry of references.bib. The student PDF holds no solution: none of the distinctive fragments of
-the book's solutions that the student path's leak test uses (tests/test_student_path.py), which
-the instructor PDF must mostly contain, so that the check can fail.
+of _config.yml missing from the PDF, for one) and no character its fonts lack; the page count
+is within :data:`PAGES`; equations, figures and exercises carry the web page's numbers
+(chapter.number); the bibliography lists every entry of references.bib. The student PDF holds
+no solution: none of the distinctive fragments of the book's solutions that the student path's
+leak test uses (tests/test_student_path.py), which the instructor PDF must mostly contain, so
+that the check can fail.
 
 Set GENCOURSE_PDF_DIR to test PDFs elsewhere than _build/pdf. A missing PDF is a skip, or a
 failure with GENCOURSE_REQUIRE_PDF=1 (scripts/test.sh).
