@@ -31,7 +31,7 @@ PDF_DIR = Path(os.environ.get("GENCOURSE_PDF_DIR", ROOT / "_build" / "pdf"))
 INSTRUCTOR = PDF_DIR / "gencourse.pdf"
 STUDENT = PDF_DIR / "gencourse-student.pdf"
 REQUIRE = os.environ.get("GENCOURSE_REQUIRE_PDF") == "1"
-# Pages of the PDFs, either budget (the quick build: 170 and 146 pages on 2026-12-06; the full
+# Pages of the PDFs, either budget (the quick build: 160 and 146 pages on 2026-12-06; the full
 # build's figures are the same in number and size, its printed outputs barely longer).
 PAGES = {"instructor": (120, 320), "student": (100, 300)}
 NUMBERS = ["ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN"]
