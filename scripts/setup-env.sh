@@ -57,6 +57,10 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 
+# TeX Live (Debian's packages) for the PDF and npm's MathJax for the book's own _static/, when
+# missing (scripts/setup-pdf.sh says which packages and why).
+bash "$root/scripts/setup-pdf.sh"
+
 # Reinstall only when the dependencies changed since the last successful set-up.
 stamp="$venv/.gencourse-stamp"
 want=$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)

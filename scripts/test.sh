@@ -7,7 +7,8 @@
 #      with gencourse installed from a wheel built from the checkout, where the source tree is not
 #      importable (as a student's runtime after `pip install git+...`);
 #   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
-#      execution cache of scripts/bookcache.py, which tests/tools/test_bookcache.py checks);
+#      execution cache of scripts/bookcache.py, which tests/tools/test_bookcache.py checks), then its
+#      PDF from the same cache (scripts/bookpdf.py: LaTeX only) and its offline archive;
 #   4. the tests of the built HTML, and of the twins' numbers and links against it; every figure's
 #      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
 #      Chromium, light and dark mode) and MathJax's rendering of every page and twin
@@ -15,9 +16,12 @@
 #   5. the homework: otter assign on every assignment (which grades each reference solution: full
 #      marks), each blank student notebook (no code points) and each recorded wrong submission
 #      (loses points on its question), and the requirements and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution, and its tests and audit; then the
-#      student path end to end: no solution of the book or of the homework in any file a student
-#      receives (student edition, student twins, homework student notebooks).
+#   6. the student edition (solutions hidden), built without execution, and its PDF (from the
+#      quick cache of step 3), their tests and audit; then the student path end to end: no
+#      solution of the book or of the homework in any file a student receives (student edition
+#      and PDF, student twins, homework student notebooks); the PDFs' tests (tests/book/test_pdf.py)
+#      and the offline archive opened in headless Chromium with no network
+#      (tests/book/test_offline.py).
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -30,7 +34,8 @@ ruff format --check .
 python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
 python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/book/test_html.py \
   --ignore=tests/book/test_twins_html.py --ignore=tests/book/test_alt_text.py \
-  --ignore=tests/book/test_audit.py
+  --ignore=tests/book/test_audit.py --ignore=tests/book/test_pdf.py \
+  --ignore=tests/book/test_offline.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/package/) again in double precision (tests/conftest.py:
 # --dtype), where a dtype bug shows; the tests of the book and of the tools have no dtype
@@ -81,7 +86,13 @@ twins_pid=$!
 echo "== 3/6 book build, quick budget"
 # Through the execution cache (scripts/bookcache.py): a rerun executes only the chapters whose code,
 # gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
-timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+# Its pages link to the PDF that follows (GENCOURSE_BOOK_PDF=1: _ext/pdf_book.py).
+GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
+python scripts/bookpdf.py offline
+echo "PDF and offline archive in $((SECONDS - step)) s"
 twins_rc=0
 wait "$twins_pid" || twins_rc=$?
 twins_pid=
@@ -94,8 +105,8 @@ fi
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
 echo "== 4/6 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py tests/book/test_twins_html.py \
-  tests/book/test_alt_text.py
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py \
+  tests/book/test_twins_html.py tests/book/test_alt_text.py
 # the audit of the book's pages and of the rendered twins (the student edition's: step 6)
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
 
@@ -103,9 +114,16 @@ echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wr
 timeout --kill-after=30 900 python scripts/homework.py check
 
 echo "== 6/6 student edition: built without solutions"
-STUDENT_EXECUTE=off bash scripts/build-student.sh
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_student_edition.py \
-  tests/book/test_student_path.py
+GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --edition student \
+  --into _build/student/_build/html --quiet
+echo "student PDF in $((SECONDS - step)) s"
+step=$SECONDS
+GENCOURSE_REQUIRE_HTML=1 GENCOURSE_REQUIRE_PDF=1 python -m pytest -q -p no:cacheprovider \
+  tests/book/test_student_edition.py tests/book/test_student_path.py tests/book/test_pdf.py \
+  tests/book/test_offline.py
+echo "tests of the student edition, the PDFs and the offline archive in $((SECONDS - step)) s"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k student
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
