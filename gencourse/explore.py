@@ -25,28 +25,16 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from . import figures
+from .figures import *  # noqa: F403 (gencourse.explore.draw_* still names every drawing function)
 from .flows import bend, bend_inverse, layer_log_prob, warp
 from .losses import mmd_gradients
 from .metrics import subset_fids
 
-_FIGURES = frozenset(
-    {
-        "draw_bend",
-        "draw_chains",
-        "draw_critic",
-        "draw_critic_steps",
-        "draw_fid_n",
-        "draw_kde",
-        "draw_layers",
-        "draw_mmd_gradient",
-        "draw_plan",
-    }
-)
-
 __all__ = [
     "bend",
     "bend_inverse",
-    *sorted(_FIGURES),
+    *figures.__all__,
     "explore",
     "layer_log_prob",
     "mmd_gradients",
@@ -54,19 +42,6 @@ __all__ = [
     "subset_fids",
     "warp",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``gencourse.explore.draw_*``: the drawing functions of :mod:`gencourse.figures`.
-
-    Looked up on first use, not imported at the top: the figures import this module's
-    ``bend``, ``warp``, ``layer_log_prob`` and ``mmd_gradients``, so that import would be circular.
-    """
-    if name in _FIGURES:
-        from . import figures
-
-        return getattr(figures, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 Draw = Callable[..., Axes]

@@ -9,9 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
 
-from gencourse import classical, data, figures, flows, metrics  # noqa: E402
-from gencourse.explore import layer_log_prob  # noqa: E402
+from gencourse import classical, data, figures, metrics  # noqa: E402
 from gencourse.figures import _common  # noqa: E402
+from gencourse.flows import layer_log_prob  # noqa: E402
 from gencourse.plot import grid_points  # noqa: E402
 
 
@@ -104,19 +104,10 @@ def test_draw_critic_draws_the_level_sets_the_right_way_round():
         figures.draw_critic(0.01, sweep={0.01: {**run, "critic": torch.zeros(5)}}, bounds=window)
 
 
-def _small_flow():
-    torch.manual_seed(0)
-    flow = flows.real_nvp(2, n_couplings=3, hidden=8, device="cpu").double()
-    with torch.no_grad():  # random conditioners (a fresh coupling is the identity)
-        for p in flow.parameters():
-            p.add_(0.5 * torch.randn_like(p))
-    return flow
-
-
-def test_draw_layers_reports_the_held_out_nll():
+def test_draw_layers_reports_the_held_out_nll(small_flow):
     # a float32 flow, with points in the default dtype (float64 under --dtype float64): the
     # drawing function casts them to the flow's dtype
-    flow = _small_flow().float()
+    flow = small_flow.float()
     valid = torch.randn(50, 2)
     ax = figures.draw_layers(2, flow=flow, bounds=((-3, 3), (-3, 3)), valid=valid, resolution=20)
     with torch.no_grad():

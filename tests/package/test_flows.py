@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from scipy import optimize, stats
 
 from gencourse import data, flows
 
@@ -493,3 +494,42 @@ def test_chapter_4_shows_the_digits_benchmark_and_runs_its_choice():
         "data.one_pixel_shifts(fit_x.reshape(-1, 8, 8))",
     ]
     assert all(text in chapter for text in shown), [t for t in shown if t not in chapter]
+
+
+def test_bend_inverse_against_brentq_and_the_density_integrates_to_one():
+    x = torch.linspace(-4, 4, 9, dtype=torch.float64)
+    for a in (-0.8, 0.0, 3.0):
+        w = flows.bend_inverse(x, a)
+        ref = [
+            optimize.brentq(lambda t, a=a, v=v: t + a / 3 * math.tanh(3 * t) - v, -9, 9) for v in x
+        ]
+        assert torch.allclose(w, torch.tensor(ref, dtype=torch.float64), atol=1e-10)
+        grid = torch.linspace(-12, 12, 20001, dtype=torch.float64)
+        z = flows.bend_inverse(grid, a)
+        density = torch.from_numpy(stats.norm.pdf(z.numpy())) / (1 + a / torch.cosh(3 * z) ** 2)
+        assert abs(float(torch.trapezoid(density, grid)) - 1) < 1e-6
+    with pytest.raises(ValueError, match="a must be"):
+        flows.bend_inverse(x, -1.0)
+
+
+def test_layer_log_prob_against_the_autograd_jacobian_of_the_first_layers(small_flow):
+    # log P_t(z_t) = log Q(z_0) − log|det ∂z_t/∂z_0|, the Jacobian of warp by autograd
+    flow = small_flow
+    z0 = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    log_q = torch.from_numpy(stats.multivariate_normal(mean=[0, 0]).logpdf(z0.numpy()))
+    for t in range(len(flow.layers) + 1):
+        x = flows.warp(flow, t, z0)
+        jacobians = [
+            torch.autograd.functional.jacobian(lambda v, t=t: flows.warp(flow, t, v[None])[0], v)
+            for v in z0
+        ]
+        log_det = torch.stack([torch.linalg.slogdet(j)[1] for j in jacobians])
+        assert torch.allclose(flows.layer_log_prob(flow, t, x), log_q - log_det, atol=1e-10)
+    x = torch.randn(5, 2, dtype=torch.float64)
+    assert torch.allclose(flows.layer_log_prob(flow, 3, x), flow.log_prob(x), atol=1e-12)
+    assert torch.allclose(flows.warp(flow, 3, z0), flow(z0)[0], atol=1e-12)
+    for bad in (-1, 4, 1.5):
+        with pytest.raises(ValueError, match="t must be"):
+            flows.layer_log_prob(flow, bad, x)
+    with pytest.raises(TypeError, match="flow"):
+        flows.warp(torch.nn.Linear(2, 2), 1, x)

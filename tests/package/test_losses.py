@@ -399,4 +399,16 @@ def test_as_pair_names_the_argument_at_fault():
     assert x.shape == (3, 2) and y.shape == (4, 2)
     with pytest.raises(ValueError, match="fake must have 2 columns"):
         losses.as_pair(torch.zeros(3, 2), torch.ones(4, 3), "real", "fake")
-    assert losses._pair is losses.as_pair  # the name metrics and transport import today
+
+
+def test_mmd_gradients_peak_at_the_kernel_width():
+    # closed form on the parallel lines: dMMD²/dθ = 2 c_h θ e^{−θ²/2h²} / h², largest at |θ| = h
+    g = torch.Generator().manual_seed(0)
+    n = 400
+    segment0 = torch.stack([torch.zeros(n), torch.rand(n, generator=g)], 1).double()
+    z = torch.rand(n, generator=g).double()
+    thetas = torch.linspace(0.1, 1.5, 15, dtype=torch.float64)
+    grads = losses.mmd_gradients(0.5, thetas, segment0=segment0, z=z)
+    shape = thetas * torch.exp(-(thetas**2) / (2 * 0.5**2))
+    assert float(thetas[grads.argmax()]) == pytest.approx(0.5)
+    assert torch.allclose(grads / grads.max(), shape / shape.max(), atol=0.05)
