@@ -15,10 +15,11 @@ _LITERALINCLUDE = re.compile(
 )
 
 
-def pyobject_source(path: Path, dotted: str) -> str:
-    """Source of a (possibly nested, dotted) class or function in a Python file."""
-    text = path.read_text()
-    body = ast.parse(text).body
+def find_pyobject(tree: ast.Module, dotted: str) -> ast.AST | None:
+    """The definition named ``dotted`` (``f``, ``Class`` or ``Class.method``) in a parsed module,
+    as Sphinx's ``:pyobject:`` finds it, or None (tests/book/test_listings.py reads the listings
+    with it too)."""
+    body: list[ast.stmt] = tree.body
     node = None
     for name in dotted.split("."):
         node = next(
@@ -31,8 +32,17 @@ def pyobject_source(path: Path, dotted: str) -> str:
             None,
         )
         if node is None:
-            raise ValueError(f"{path}: no object {dotted!r} to include")
+            return None
         body = node.body
+    return node
+
+
+def pyobject_source(path: Path, dotted: str) -> str:
+    """Source of a (possibly nested, dotted) class or function in a Python file."""
+    text = path.read_text()
+    node = find_pyobject(ast.parse(text), dotted)
+    if node is None:
+        raise ValueError(f"{path}: no object {dotted!r} to include")
     first = min([node.lineno] + [d.lineno for d in node.decorator_list])
     lines = text.splitlines()[first - 1 : node.end_lineno]
     indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())

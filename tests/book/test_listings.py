@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from booktools.include import find_pyobject as find_object
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
@@ -56,27 +57,6 @@ def parse_listings(text: str, chapter: Path) -> list[Listing]:
 
 
 LISTINGS = [item for path in CHAPTERS for item in parse_listings(path.read_text(), path)]
-
-
-def find_object(tree: ast.Module, dotted: str) -> ast.AST | None:
-    """The definition named ``dotted`` (``f``, ``Class`` or ``Class.method``), as Sphinx's
-    ``:pyobject:`` finds it, or None."""
-    scope: list[ast.stmt] = tree.body
-    node = None
-    for part in dotted.split("."):
-        node = next(
-            (
-                n
-                for n in scope
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and n.name == part
-            ),
-            None,
-        )
-        if node is None:
-            return None
-        scope = node.body
-    return node
 
 
 def _called_name(call: ast.Call) -> str:
