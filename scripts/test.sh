@@ -32,14 +32,21 @@ echo "== 1/6 style, unit tests, doctests, the package's unit tests in float64"
 ruff check .
 ruff format --check .
 python scripts/lint_chapters.py  # ruff over the chapters' code cells (through Jupytext)
-python -m pytest -q -p no:cacheprovider --durations=20 tests --ignore=tests/book/test_html.py \
-  --ignore=tests/book/test_twins_html.py --ignore=tests/book/test_alt_text.py \
-  --ignore=tests/book/test_audit.py --ignore=tests/book/test_pdf.py \
-  --ignore=tests/book/test_offline.py
+# The tests run on both cores, one single-threaded pytest-xdist worker per core (--dist
+# worksteal: a worker that finishes early takes over tests the other has not started), since the
+# package's toy models gain little from a second thread (benchmarks/results/timings.md).
+(
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=20 tests \
+  --ignore=tests/book/test_html.py --ignore=tests/book/test_twins_html.py \
+  --ignore=tests/book/test_alt_text.py --ignore=tests/book/test_audit.py \
+  --ignore=tests/book/test_pdf.py --ignore=tests/book/test_offline.py
 python -m pytest -q -p no:cacheprovider --doctest-modules gencourse
 # the package's unit tests (tests/package/) again in double precision (tests/conftest.py:
 # --dtype), where a dtype bug shows; the tests of the book and of the tools have no dtype
-python -m pytest -q -p no:cacheprovider --durations=10 --dtype float64 tests/package
+python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --dtype float64 \
+  tests/package
+)
 
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
