@@ -53,6 +53,7 @@ from ._checks import (
     make_generator,
 )
 from .config import progress_bar, resolve_device
+from .data import gaussian_pair
 
 if TYPE_CHECKING:
     from .data import Toy
@@ -603,7 +604,6 @@ def curse_of_dimensionality(
     from ``sample_sizes[j]`` samples (:func:`kde_tv_error`), averaged over ``repeats``
     independent samples.
     """
-    from .data import gaussian_pair
 
     repeats = check_positive_int(repeats, "repeats")
     target = gaussian_pair if target is None else target

@@ -94,9 +94,10 @@ def resolve_device(device: torch.device | str | None = None, name: str = "device
     """
     if device is None:
         return _default_device()
-    if not isinstance(device, (torch.device, str)):
+    # an int is a CUDA ordinal, as torch.device(0) reads it; a bool is no device
+    if isinstance(device, bool) or not isinstance(device, (torch.device, str, int)):
         raise TypeError(
-            f"{name} must be a torch.device, a string such as 'cuda:0' or None, "
+            f"{name} must be a torch.device, a string such as 'cuda:0', a CUDA ordinal or None, "
             f"got {type(device).__name__}"
         )
     return _check_available(device, name)

@@ -31,6 +31,7 @@ from ._checks import (
 )
 from ._deprecation import renamed_attribute
 from .config import progress_bar, resolve_device
+from .nn import mlp
 from .train import History, fit, minibatch
 
 __all__ = [
@@ -153,16 +154,8 @@ class MLPEnergy(Energy):
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__(dim)
-        hidden = check_positive_int(hidden, "hidden")
-        depth = check_positive_int(depth, "depth")
         self.confinement = check_positive_float(confinement, "confinement")
-        layers: list[nn.Module] = []
-        width = dim
-        for _ in range(depth):
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            width = hidden
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
+        self.net = mlp(dim, 1, hidden, depth, activation=nn.SiLU)
         self.to(resolve_device(device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
