@@ -12,8 +12,9 @@ Python threads, 19.3 s in two loky workers):
 * its workers are fresh processes, not forks of a process whose OpenMP threads are running
   (a fork there can deadlock); :mod:`multiprocessing`'s own fresh processes (``spawn``) cannot
   run a function defined in a notebook, loky's can (it sends functions with cloudpickle);
-* it sets the thread limits of each worker's libraries (OpenMP, hence torch's intra-op threads)
-  to ``cpu_count // n_jobs``, so the workers do not oversubscribe the cores;
+* it sets the thread limits of each worker's libraries (OpenMP, hence torch's intra-op threads);
+  ``map_jobs`` sets them to ``cpu_count // n_jobs`` (at most this process's own thread count),
+  so the workers do not oversubscribe the cores, even where OMP_NUM_THREADS is set;
 * Python threads share one interpreter lock, which the small operations of these models hold
   for much of their time.
 """
@@ -62,8 +63,13 @@ def map_jobs(
     if n_jobs == 1:
         return [function(item) for item in items]
     job = _WithDefaultDtype(function, torch.get_default_dtype())
-    parallel = joblib.Parallel(n_jobs=n_jobs, backend="loky")
-    return parallel(joblib.delayed(job)(item) for item in items)
+    # Each worker's share of the cores, never more than this process uses. Given explicitly:
+    # joblib's default keeps an OMP_NUM_THREADS already set in the environment, and with
+    # OMP_NUM_THREADS=2 two workers would run four threads on two cores, several times slower.
+    threads = max(1, min(torch.get_num_threads(), joblib.cpu_count() // n_jobs))
+    with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
+        parallel = joblib.Parallel(n_jobs=n_jobs)
+        return parallel(joblib.delayed(job)(item) for item in items)
 
 
 class _WithDefaultDtype:

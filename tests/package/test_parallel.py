@@ -42,7 +42,8 @@ def test_workers_run_in_other_processes_with_their_share_of_the_threads():
 
     results = parallel.map_jobs(where, range(4), n_jobs=2)  # a function defined here travels
     assert all(pid != os.getpid() for pid, _, _ in results)
-    assert all(threads == max(1, joblib.cpu_count() // 2) for _, threads, _ in results)
+    share = max(1, min(torch.get_num_threads(), joblib.cpu_count() // 2))
+    assert all(threads == share for _, threads, _ in results)
     assert all(dtype == torch.get_default_dtype() for _, _, dtype in results)  # as here
     assert all(pid == os.getpid() for pid, _, _ in parallel.map_jobs(where, range(3), n_jobs=1))
 
@@ -75,3 +76,12 @@ def test_on_a_gpu_jobs_run_one_after_another_here(monkeypatch):
 def test_bad_input_is_named(function, options, error, match):
     with pytest.raises(error, match=match):
         parallel.map_jobs(function, [[1]], **options)
+
+
+def test_workers_keep_their_share_when_the_environment_sets_more_threads(monkeypatch):
+    # joblib keeps an OMP_NUM_THREADS set in the parent's environment: with every core's worth
+    # of threads in each of two workers, the cores would be oversubscribed
+    monkeypatch.setenv("OMP_NUM_THREADS", str(joblib.cpu_count()))
+    monkeypatch.setenv("MKL_NUM_THREADS", str(joblib.cpu_count()))
+    threads = parallel.map_jobs(lambda _: torch.get_num_threads(), range(2), n_jobs=2)
+    assert all(t <= max(1, joblib.cpu_count() // 2) for t in threads), threads
