@@ -553,7 +553,8 @@ def kde_tv_error(
     """TV distance between ``target`` (a toy with exact ``log_prob``) and a KDE of n draws.
 
     The bandwidth is the best of ``factors`` × Scott's rule, chosen on a validation draw with the
-    true density (an oracle choice: no practical rule can do better); the error is then
+    true density (an oracle: the best within this grid, which no practical rule choosing from the
+    same grid can beat; a bandwidth off the grid may do slightly better); the error is then
     measured on an independent test draw. Returns ``(tv, h)``. All the candidate bandwidths
     share one matrix of pairwise distances (:func:`kde_log_probs`).
     """
