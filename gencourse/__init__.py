@@ -10,8 +10,9 @@ moment-matching generator), :mod:`gencourse.metrics` (evaluation),
 (optimal matchings, plans and the Kantorovich dual), :mod:`gencourse.plot`, :mod:`gencourse.nn`
 (the one network builder), :mod:`gencourse.explore` (the chapters' interactive experiments),
 :mod:`gencourse.figures` (their drawing functions, one module per chapter),
-:mod:`gencourse.train` (the one training loop of the models that minimise one loss) and
-:mod:`gencourse.parallel` (independent trainings side by side, one per CPU core).
+:mod:`gencourse.train` (the one training loop of the models that minimise one loss),
+:mod:`gencourse.parallel` (independent trainings side by side, one per CPU core) and
+:mod:`gencourse.timing` (the processor time of a computation, for the chapters' cost curves).
 
 Conventions: randomness is one keyword, ``seed`` (an int, a :class:`torch.Generator` or ``None``
 for torch's global generator); a number of optimisation or sampling steps is ``n_steps``.
@@ -32,6 +33,7 @@ from . import (
     nn,
     parallel,
     plot,
+    timing,
     train,
     transport,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "parallel",
     "plot",
     "progress_bar",
+    "timing",
     "train",
     "transport",
 ]

@@ -30,7 +30,8 @@ Where each concept lives (private modules; import everything from ``gencourse.fl
 ``_constructors.py``        :func:`nice`, :func:`real_nvp`, :func:`maf`
 ``_layerwise.py``           the flow after t layers: :func:`warp`, :func:`layer_log_prob`
 ``_dequantization.py``      y = (x + u)/L for integer grey levels (private)
-``_train.py``               maximum likelihood: :func:`train_flow`, :class:`FlowHistory`
+``_train.py``               maximum likelihood: :func:`train_flow`, :class:`FlowHistory`,
+                            :class:`NonFiniteLossError`
 ``_bounds.py``              held-out NLLs: :func:`evaluate_nll`, :func:`importance_weighted_nll`,
                             :func:`log_mean_density`
 ==========================  =======================================================================
@@ -56,7 +57,7 @@ from ._reference import (
     pushforward_log_prob,
     standard_normal_log_prob,
 )
-from ._train import FlowHistory, train_flow
+from ._train import FlowHistory, NonFiniteLossError, train_flow
 
 __all__ = [
     "ActNorm",
@@ -68,6 +69,7 @@ __all__ = [
     "FlowHistory",
     "MADE",
     "MaskedAutoregressive",
+    "NonFiniteLossError",
     "Permutation",
     "alternating_mask",
     "autograd_jacobian",

@@ -33,7 +33,12 @@ class ActNorm(Bijector):
 
     Data-dependent initialisation: the first :meth:`inverse` in training mode sets b and s to the
     batch's mean and log standard deviation, so that its z has zero mean and unit variance per
-    coordinate. The flag is a buffer, so a loaded checkpoint is not re-initialised.
+    coordinate. The flag is a buffer, so a loaded checkpoint is not re-initialised. Shapes:
+    ``(n, d)`` in, ``(n, d)`` and ``(n,)`` out.
+
+    References:
+        | Glow: Generative Flow with Invertible 1x1 Convolutions (Kingma and Dhariwal, 2018)
+        | https://arxiv.org/abs/1807.03039
     """
 
     def __init__(self, dim: int, eps: float = 1e-6) -> None:

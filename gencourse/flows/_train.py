@@ -18,7 +18,7 @@ from ._bounds import _check_flow, evaluate_nll
 from ._dequantization import _check_levels, _dequantize
 from ._flow import Flow
 
-__all__ = ["FlowHistory", "train_flow"]
+__all__ = ["FlowHistory", "NonFiniteLossError", "train_flow"]
 
 
 class FlowHistory(History):
@@ -53,6 +53,19 @@ class FlowHistory(History):
         return (nll + shift) / (self.dim * math.log(2))
 
 
+class NonFiniteLossError(RuntimeError):
+    """:func:`train_flow` stopped: the minibatch NLL was not finite (NaN or ±inf).
+
+    ``step``: the number of optimiser steps taken before it (the failing step's index, from 0);
+    ``history``: the :class:`FlowHistory` of those steps. The flow keeps the parameters whose
+    loss was not finite (those after ``step`` updates; the failing step takes none).
+    """
+
+    def __init__(self, message: str, step: int, history: FlowHistory) -> None:
+        super().__init__(message)
+        self.step, self.history = step, history
+
+
 def _negative_log_likelihood(flow: Flow, y: torch.Tensor) -> torch.Tensor:
     r"""The loss of one minibatch y_1, …, y_B: −(1/B) Σ_i log P_θ(y_i)."""
     return -flow.log_prob(y).mean()
@@ -82,8 +95,9 @@ def train_flow(
     at the end; gradients are clipped to norm ``max_grad_norm`` (None: no clipping). With
     ``keep_best`` (early stopping; ``valid`` must then be a validation split, not the test set) the
     parameters of the evaluation with the lowest held-out NLL are restored at the end and its step
-    is recorded in ``history.best_step``. Stops with a clear error on a non-finite loss. The loop
-    is :func:`gencourse.train.fit`; the seed drives the minibatches and the dequantization.
+    is recorded in ``history.best_step``. A non-finite loss stops training with a
+    :class:`NonFiniteLossError` (a ``RuntimeError``) whose ``step`` and ``history`` say when. The
+    loop is :func:`gencourse.train.fit`; the seed drives the minibatches and the dequantization.
 
     References:
         | Density estimation using Real NVP (Dinh et al., 2017)
@@ -119,24 +133,40 @@ def train_flow(
     def held_out() -> dict[str, float]:
         return {"valid_nll": evaluate_nll(flow, valid, levels=levels)}
 
-    history = fit(
-        flow,
-        partial(_negative_log_likelihood, flow),
-        data,
-        n_steps=n_steps,
-        batch_size=batch_size,
-        transform=partial(_dequantize, levels=levels, generator=rng),  # afresh for each batch
-        lr=lr,
-        weight_decay=weight_decay,
-        max_grad_norm=max_grad_norm,
-        evaluate=None if valid is None else held_out,
-        eval_every=eval_every,
-        keep_best="valid_nll" if keep_best else None,
-        seed=rng,
-        progress=progress,
-        desc="flow MLE",
-        hint="lower lr, bound the scales (scale_bound) or clip the gradients (max_grad_norm)",
-        history=FlowHistory(dim=flow.dim, levels=levels),
-    )
+    non_finite: list[float] = []  # the loss fit refused, so that its stop is told from others
+
+    def loss(y: torch.Tensor) -> torch.Tensor:
+        value = _negative_log_likelihood(flow, y)
+        if not torch.isfinite(value):
+            non_finite.append(float(value.detach()))
+        return value
+
+    history = FlowHistory(dim=flow.dim, levels=levels)
+    try:
+        fit(
+            flow,
+            loss,
+            data,
+            n_steps=n_steps,
+            batch_size=batch_size,
+            transform=partial(_dequantize, levels=levels, generator=rng),  # afresh each batch
+            lr=lr,
+            weight_decay=weight_decay,
+            max_grad_norm=max_grad_norm,
+            evaluate=None if valid is None else held_out,
+            eval_every=eval_every,
+            keep_best="valid_nll" if keep_best else None,
+            seed=rng,
+            progress=progress,
+            desc="flow MLE",
+            hint="lower lr, bound the scales (scale_bound) or clip the gradients (max_grad_norm)",
+            history=history,
+        )
+    except RuntimeError as error:
+        flow.eval()
+        if not non_finite:
+            raise
+        # fit records a step's loss only after its update: the steps taken are len(history.loss)
+        raise NonFiniteLossError(str(error), len(history.loss), history) from error
     flow.eval()
     return history

@@ -312,6 +312,61 @@ def test_non_finite_loss_stops_training():
         flows.train_flow(flow, torch.randn(100, 2), n_steps=10, progress=False)
 
 
+class _Climbing(flows.Bijector):
+    """log|det ∇f^{-1}| = w, NaN once w ≥ 2.5: the NLL's gradient in w is −1 at every step, so
+    Adam (lr 1, its first steps of exactly lr) takes w to 1, 2, 3 and the loss of step 3 is NaN."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.weight = torch.nn.Parameter(torch.zeros(()))
+
+    def _forward(self, z):
+        return z, -self._log_det(z.shape[0])
+
+    def _inverse(self, x):
+        return x, self._log_det(x.shape[0])
+
+    def _log_det(self, n):
+        nan = torch.full((), float("nan"))
+        return torch.where(self.weight < 2.5, self.weight, nan).expand(n)
+
+
+def test_non_finite_loss_error_says_at_which_step():
+    flow = flows.Flow([_Climbing()], device="cpu")
+    with pytest.raises(flows.NonFiniteLossError, match="non-finite loss at step 3") as caught:
+        flows.train_flow(flow, torch.randn(100, 2), n_steps=10, lr=1.0, progress=False)
+    assert isinstance(caught.value, RuntimeError)
+    assert caught.value.step == 3 and len(caught.value.history.loss) == 3
+    # the parameters whose loss was NaN: three updates, the failing step's not taken
+    assert float(flow.layers[0].weight.detach()) == pytest.approx(3.0, abs=1e-4)
+
+
+class _Failing(flows.Bijector):
+    """A layer that fails for another reason once training has started (its first call is the
+    initialisation pass before the loop): its error must reach the caller unchanged."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.weight = torch.nn.Parameter(torch.zeros(()))
+        self.calls = 0
+
+    def _forward(self, z):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("a bug, not a non-finite loss")
+        return z, self.weight.expand(z.shape[0])
+
+    _inverse = _forward
+
+
+def test_other_runtime_errors_are_not_reported_as_non_finite_losses():
+    with pytest.raises(RuntimeError, match="a bug") as caught:
+        flows.train_flow(
+            flows.Flow([_Failing()], device="cpu"), torch.randn(100, 2), n_steps=3, progress=False
+        )
+    assert not isinstance(caught.value, flows.NonFiniteLossError)
+
+
 def test_keep_best_restores_the_best_validation_parameters(moons_flow):
     _, _, train, valid = moons_flow
     flow = flows.real_nvp(2, 2, 16, device="cpu")
