@@ -7,7 +7,7 @@ distributions with known densities (:func:`kl_monte_carlo`, :func:`js_monte_carl
 
 **Weak form**: L(P, P′) = sup_{f ∈ F} (E_P f − E_{P′} f), which only needs samples:
 
-* F = monomials up to a degree: :func:`moment_distance`;
+* F = polynomials up to a degree, one term of unit norm per degree: :func:`moment_distance`;
 * ‖f‖_∞ ≤ 1: total variation, :func:`total_variation` (for probability vectors, e.g.
   histograms; the sup equals 2 TV with the convention TV = ½ Σ|p − q|);
 * ‖f‖_Lip ≤ 1: Wasserstein-1, exactly by optimal transport (:func:`wasserstein`, POT's network
@@ -201,25 +201,31 @@ def as_pair(
 
 
 def moment_distance(x: torch.Tensor, y: torch.Tensor, order: int = 2) -> float:
-    r"""Moment matching: the weak loss whose test functions are monomials up to degree ``order``.
+    r"""Moment matching: the weak loss of polynomial test functions up to degree ``order``.
 
-    ‖mean(x) − mean(y)‖ + ‖Cov(x) − Cov(y)‖_F compares the degrees 1 and 2 (the test functions
-    x_i and x_i x_j); each degree k = 3, …, ``order`` adds ‖mean(x^k) − mean(y^k)‖, the distance
-    between the coordinate-wise k-th moments (the test functions x_i^k, without the mixed
-    monomials of degree k). In d = 1 this is the slides' class {x, x², x³, …} truncated at
-    ``order``. It is zero whenever those moments agree, however different the distributions.
+    L = ‖m_1(x) − m_1(y)‖ + ‖M_2(x) − M_2(y)‖_F + Σ_{k=3}^{order} ‖m_k(x) − m_k(y)‖ with the raw
+    (uncentred) empirical moments m_1 = mean(x), M_2 = mean(x xᵀ) (every monomial x_i x_j of
+    degree 2) and m_k = mean(x^k), coordinate-wise powers (the monomials x_i^k, without the mixed
+    ones of degree k ≥ 3). It is the weak form sup_{f ∈ F} (E_x f − E_y f) over the class of sums
+    with one term per degree,
+
+        F = {f(x) = aᵀx + xᵀBx + Σ_{k=3}^{order} c_kᵀ x^k : ‖a‖ ≤ 1, ‖B‖_F ≤ 1, ‖c_k‖ ≤ 1},
+
+    because the terms have separate parameters, so the supremum of the sum is the sum of the
+    suprema, each the norm of one moment's difference (Cauchy–Schwarz, attained at a = Δm_1/‖Δm_1‖
+    and so on). In d = 1, F = {Σ_k c_k x^k : |c_k| ≤ 1} and L = Σ_k |Δm_k|; the smaller class
+    {±x, ±x², …} would give max_k |Δm_k|. L is zero whenever those moments agree, however
+    different the distributions. Shapes: x ``(n, d)``, y ``(m, d)``; ``order`` ≥ 1.
     """
     x, y = as_pair(x, y)
-    order = check_positive_int(order, "order", minimum=2)
-    if x.shape[0] < 2 or y.shape[0] < 2:
-        raise ValueError("x and y need at least 2 points each for a covariance")
+    order = check_positive_int(order, "order")
     x, y = x.double(), y.double()
-    mean = float((x.mean(0) - y.mean(0)).norm())
-    cov = float(
-        (torch.cov(x.T).reshape(x.shape[1], -1) - torch.cov(y.T).reshape(y.shape[1], -1)).norm()
-    )
-    higher = sum(float((x.pow(k).mean(0) - y.pow(k).mean(0)).norm()) for k in range(3, order + 1))
-    return mean + cov + higher
+    total = float((x.mean(0) - y.mean(0)).norm())  # degree 1: ‖Δm_1‖
+    if order >= 2:  # degree 2: ‖ΔM_2‖_F, the raw second moments mean(x xᵀ)
+        total += float((x.T @ x / x.shape[0] - y.T @ y / y.shape[0]).norm())
+    for k in range(3, order + 1):  # degree k: ‖Δm_k‖, coordinate-wise powers
+        total += float((x.pow(k).mean(0) - y.pow(k).mean(0)).norm())
+    return total
 
 
 def median_heuristic(x: torch.Tensor, y: torch.Tensor, max_points: int = 2000) -> float:

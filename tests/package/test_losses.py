@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -5,7 +6,7 @@ import ot
 import pytest
 import torch
 from scipy import stats
-from scipy.spatial.distance import jensenshannon
+from scipy.spatial.distance import cdist, jensenshannon
 
 from gencourse import data, losses
 
@@ -205,21 +206,122 @@ def test_moment_distance_is_blind_to_distributions_with_equal_moments():
     assert losses.moment_distance(gauss, uniform, order=4) == pytest.approx(1.2, abs=0.1)
 
 
-def test_higher_moments_are_the_coordinatewise_monomials():
+def test_moment_distance_is_the_sum_of_the_raw_moment_differences():
     g = torch.Generator().manual_seed(22)
     x, y = torch.randn(500, 2, generator=g).double(), torch.rand(300, 2, generator=g).double()
     xn, yn = x.numpy(), y.numpy()
-    expected = (
-        np.linalg.norm(xn.mean(0) - yn.mean(0))
-        + np.linalg.norm(np.cov(xn.T) - np.cov(yn.T))
-        + sum(np.linalg.norm((xn**k).mean(0) - (yn**k).mean(0)) for k in (3, 4, 5))
-    )
-    assert losses.moment_distance(x, y, order=5) == pytest.approx(expected, rel=1e-10)
-    assert losses.moment_distance(x, y) == pytest.approx(
-        np.linalg.norm(xn.mean(0) - yn.mean(0)) + np.linalg.norm(np.cov(xn.T) - np.cov(yn.T))
-    )
+    second = np.einsum("ni,nj->ij", xn, xn) / len(xn) - np.einsum("ni,nj->ij", yn, yn) / len(yn)
+    degree = [
+        np.linalg.norm(xn.mean(0) - yn.mean(0)),
+        np.linalg.norm(second),
+        *(np.linalg.norm((xn**k).mean(0) - (yn**k).mean(0)) for k in (3, 4, 5)),
+    ]
+    for order in (1, 2, 5):
+        assert losses.moment_distance(x, y, order=order) == pytest.approx(
+            sum(degree[:order]), rel=1e-10
+        )
     with pytest.raises(ValueError, match="order"):
-        losses.moment_distance(x, y, order=1)
+        losses.moment_distance(x, y, order=0)
+
+
+def test_moment_distance_is_the_supremum_over_its_class_in_1d():
+    # F = {Σ_k c_k x^k : |c_k| ≤ 1}: E_x f − E_y f is linear in c, so its supremum over the cube
+    # is at one of the 2^K vertices c ∈ {−1, 1}^K; each f is evaluated at the sample points
+    g = torch.Generator().manual_seed(23)
+    x, y = torch.randn(400, 1, generator=g).double(), torch.rand(300, 1, generator=g).double()
+    xn, yn = x[:, 0].numpy(), y[:, 0].numpy()
+    order = 4
+    vertices = itertools.product((-1.0, 1.0), repeat=order)
+    best = max(
+        np.polynomial.polynomial.polyval(xn, (0.0, *c)).mean()
+        - np.polynomial.polynomial.polyval(yn, (0.0, *c)).mean()
+        for c in vertices
+    )
+    assert losses.moment_distance(x, y, order=order) == pytest.approx(best, rel=1e-10)
+    # the class {±x, …, ±x^K} alone gives the largest difference, which is smaller here
+    largest = max(abs((xn**k).mean() - (yn**k).mean()) for k in range(1, order + 1))
+    assert largest < 0.9 * best
+
+
+def test_moment_distance_is_the_supremum_over_its_class_in_2d():
+    # F = {aᵀx + xᵀBx + cᵀx³ : ‖a‖, ‖B‖_F, ‖c‖ ≤ 1}, each f evaluated at the sample points:
+    # random members stay below the loss, the Cauchy–Schwarz maximiser attains it
+    g = torch.Generator().manual_seed(24)
+    x, y = torch.randn(400, 2, generator=g).double(), torch.rand(300, 2, generator=g).double()
+    xn, yn = x.numpy(), y.numpy()
+    loss = losses.moment_distance(x, y, order=3)
+
+    def gap(a, b, c):  # E_x f − E_y f with f(x) = aᵀx + xᵀBx + cᵀx³ (cubes coordinate-wise)
+        def f(p):
+            return p @ a + np.einsum("ni,ij,nj->n", p, b, p) + p**3 @ c
+
+        return f(xn).mean() - f(yn).mean()
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a, b, c = rng.normal(size=2), rng.normal(size=(2, 2)), rng.normal(size=2)
+        assert gap(a / np.linalg.norm(a), b / np.linalg.norm(b), c / np.linalg.norm(c)) < loss
+    da = xn.mean(0) - yn.mean(0)
+    db = xn.T @ xn / len(xn) - yn.T @ yn / len(yn)
+    dc = (xn**3).mean(0) - (yn**3).mean(0)
+    best = gap(da / np.linalg.norm(da), db / np.linalg.norm(db), dc / np.linalg.norm(dc))
+    assert best == pytest.approx(loss, rel=1e-10)
+
+
+def test_twice_tv_is_the_supremum_over_bounded_test_functions():
+    # sup_{‖f‖_∞ ≤ 1} (E_p f − E_q f), linear in f: attained at a vertex f = ±1 on each bin
+    p, q = np.array([0.1, 0.25, 0.3, 0.35]), np.array([0.3, 0.3, 0.2, 0.2])
+    best = max(float(np.dot(f, p - q)) for f in itertools.product((-1.0, 1.0), repeat=len(p)))
+    assert 2 * losses.total_variation(p, q) == pytest.approx(best, rel=1e-12)
+
+
+def test_w1_is_the_supremum_over_1_lipschitz_test_functions_in_1d():
+    # f with f′ = sign(F_y − F_x) is 1-Lipschitz and attains E_x f − E_y f = ∫ |F_x − F_y| = W1;
+    # f is integrated on a fine grid, and E_x f, E_y f are averages at the sample points
+    x, y = randn(300, 1, 30).double(), randn(200, 1, 31).double() * 1.5 + 0.3
+    xs, ys = np.sort(x[:, 0].numpy()), np.sort(y[:, 0].numpy())
+    t = np.linspace(min(xs[0], ys[0]) - 1, max(xs[-1], ys[-1]) + 1, 400_001)
+    cdf_x = np.searchsorted(xs, t, side="right") / len(xs)
+    cdf_y = np.searchsorted(ys, t, side="right") / len(ys)
+    slope = np.sign(cdf_y - cdf_x)
+    f = np.concatenate([[0.0], np.cumsum(slope[:-1] * np.diff(t))])
+    gap = np.interp(xs, t, f).mean() - np.interp(ys, t, f).mean()
+    assert losses.wasserstein_1d(x, y) == pytest.approx(gap, abs=1e-3)
+    assert losses.wasserstein(x, y, p=1) == pytest.approx(gap, abs=1e-3)
+
+
+def test_sliced_w1_averages_the_projected_w1_and_stays_below_w1():
+    x, y = randn(200, 3, 32).double(), randn(200, 3, 33).double() + 0.5
+    theta = torch.randn(3, 50, generator=torch.Generator().manual_seed(0)).double()
+    theta = theta / theta.norm(dim=0, keepdim=True)  # the directions the loss draws (seed 0)
+    average = np.mean([losses.wasserstein_1d(x @ u, y @ u) for u in theta.T])
+    sliced = float(losses.sliced_wasserstein(x, y, p=1, n_projections=50, seed=0))
+    assert sliced == pytest.approx(average, rel=1e-10)
+    assert sliced <= losses.wasserstein(x, y, p=1)
+
+
+def test_biased_mmd2_is_the_square_of_the_supremum_over_the_rkhs_ball():
+    # the witness f = (μ_x − μ_y)/‖μ_x − μ_y‖_H, with μ = (1/n) Σ k(·, x_i), has ‖f‖_H = 1 and
+    # attains the supremum; E_x f − E_y f is computed from scipy's distances at the points
+    x, y = randn(80, 2, 34).double(), randn(60, 2, 35).double() + 0.4
+    xn, yn, h = x.numpy(), y.numpy(), 0.7
+    kernel = lambda a, b: np.exp(-cdist(a, b, "sqeuclidean") / (2 * h * h))  # noqa: E731
+    weights = np.concatenate([np.full(80, 1 / 80), np.full(60, -1 / 60)])  # μ_x − μ_y
+    points = np.concatenate([xn, yn])
+    norm = math.sqrt(weights @ kernel(points, points) @ weights)
+
+    def witness(z):
+        return kernel(z, points) @ weights / norm
+
+    gap = witness(xn).mean() - witness(yn).mean()
+    biased = float(losses.mmd2(x, y, bandwidth=h, unbiased=False))
+    assert biased == pytest.approx(gap**2, rel=1e-10)
+    for seed in range(20):  # other unit-norm members f = Σ_j w_j k(·, z_j) stay below
+        rng = np.random.default_rng(seed)
+        z, w = rng.normal(size=(10, 2)), rng.normal(size=10)
+        w = w / math.sqrt(w @ kernel(z, z) @ w)
+        other = (kernel(xn, z) @ w).mean() - (kernel(yn, z) @ w).mean()
+        assert other <= gap
 
 
 def test_nll_is_the_mean_negative_log_likelihood():
@@ -286,9 +388,9 @@ def test_nll_is_the_mean_negative_log_likelihood():
         (lambda: losses.js_divergence([0.5, 0.6], [0.5, 0.5]), ValueError, "sum to 1"),
         (lambda: losses.total_variation([-0.5, 1.5], [0.5, 0.5]), ValueError, ">= 0"),
         (
-            lambda: losses.moment_distance(torch.randn(1, 2), torch.randn(5, 2)),
+            lambda: losses.moment_distance(torch.randn(3, 2), torch.randn(5, 2), order=0),
             ValueError,
-            "at least 2",
+            "order",
         ),
         (lambda: losses.nll(torch.zeros(0)), ValueError, "non-empty"),
         (lambda: losses.kl_monte_carlo(torch.zeros(3), torch.zeros(4)), ValueError, "same points"),
