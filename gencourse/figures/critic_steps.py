@@ -21,11 +21,13 @@ def draw_critic_steps(
     centres: torch.Tensor,
     bounds: Bounds,
     n_show: int = 400,
+    recipe: str | None = None,
 ) -> Axes:
     """The final samples of the GANs trained with m = ``m`` discriminator steps per generator
     step, one colour per seed, over the mixture's ``centres`` (crosses). ``runs[m]`` holds
     ``"samples"`` (S, n, 2), one sample per seed, ``"w1"`` (S held-out W1) and ``"modes"``
-    (S numbers of modes captured); the title gives the range of W1 and the mode counts."""
+    (S numbers of modes captured); the title gives the recipe (when ``recipe`` is given), the
+    range of W1 and the mode counts."""
     run = pick(runs, m, "m", fields=("samples", "w1", "modes"))
     ax = axes(ax)
     for seed, samples in enumerate(run["samples"]):
@@ -36,8 +38,9 @@ def draw_critic_steps(
     frame(ax, bounds, ticks=False)
     w1 = [float(v) for v in run["w1"]]
     modes = ", ".join(str(int(v)) for v in run["modes"])
+    prefix = "" if recipe is None else f"{recipe}, "
     ax.set_title(
-        f"m = {m}: W1 {min(w1):.2f}–{max(w1):.2f}\nmodes per seed: {modes} of {len(c)}",
+        f"{prefix}m = {m}: W1 {min(w1):.2f}–{max(w1):.2f}\nmodes per seed: {modes} of {len(c)}",
         fontsize=9,
     )
     return ax

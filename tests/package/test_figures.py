@@ -143,6 +143,10 @@ def test_draw_critic_steps_draws_every_seed_and_reports_its_runs():
     ax = figures.draw_critic_steps(5, ax, runs=runs, centres=ring.centres, bounds=window)
     assert len(ax.collections) == 3 + 1, "one scatter per seed, and the centres"
     assert ax.get_title() == "m = 5: W1 0.05–0.30\nmodes per seed: 8, 8, 6 of 8"
+    ax = figures.draw_critic_steps(
+        5, ax, runs=runs, centres=ring.centres, bounds=window, recipe="wgan-gp"
+    )
+    assert ax.get_title().startswith("wgan-gp, m = 5: W1 0.05–0.30")
     with pytest.raises(ValueError, match="precomputed"):
         figures.draw_critic_steps(1, ax=ax, runs=runs, centres=ring.centres, bounds=window)
     with pytest.raises(ValueError, match="must hold"):
