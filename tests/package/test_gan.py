@@ -183,6 +183,26 @@ def test_the_clipping_listing_is_a_projection_onto_the_box_of_each_model():
     assert single[0].tolist() == pytest.approx([-0.01, -0.005, 0.0, 0.01])
 
 
+def test_a_spectrally_normalised_convolution_is_not_a_unit_norm_map():
+    """ConvDiscriminator's docstring: spectral_norm normalises the kernel reshaped to
+    (out, in·k·k), not the convolution as a map on images, whose norm (computed here from its
+    matrix, the convolution of every basis image, by an SVD) exceeds 1 and is at most twice the
+    reshaped kernel's (4×4 kernels, stride 2: each pixel meets four kernel positions)."""
+    torch.manual_seed(0)
+    critic = gan.ConvDiscriminator(spectral_norm=True, device="cpu")
+    with torch.no_grad():
+        for _ in range(100):  # converge the power iteration
+            critic(torch.rand(8, 64))
+    critic.eval()
+    kernel = critic.net[0].weight.detach()  # (32, 1, 4, 4), on 8×8 images
+    reshaped = float(torch.linalg.matrix_norm(kernel.reshape(32, -1), ord=2))
+    basis = torch.eye(64).reshape(64, 1, 8, 8)
+    matrix = torch.nn.functional.conv2d(basis, kernel, stride=2, padding=1).flatten(1).T
+    operator = float(torch.linalg.matrix_norm(matrix, ord=2))
+    assert reshaped == pytest.approx(1.0, abs=1e-3)
+    assert 1.2 < operator <= 2 * reshaped + 1e-4, (reshaped, operator)
+
+
 def test_a_short_wgan_gp_run_captures_more_modes():
     torch.manual_seed(0)
     ring = data.ring(std=0.02)
