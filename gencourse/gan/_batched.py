@@ -8,6 +8,7 @@ import torch
 
 from .._checks import as_points, check_positive_float, make_generator, module_device
 from ..losses import _gradient_penalty
+from ._losses import _clip_weights
 from ._models import MLPDiscriminator, MLPGenerator
 from ._recipes import RECIPES
 from ._stacked import _StackedMLP, _StackedOptimizer
@@ -216,11 +217,8 @@ class _StackedPairs:
         self.opt_d.zero_grad()
         loss.sum().backward()  # slice s of each tensor gets the gradient of pair s's loss
         self.opt_d.step(self.factor)
-        if self.clip_bound is not None:
-            with torch.no_grad():
-                for parameter in self.D.parameters():
-                    bound = self.clip_bound.reshape(-1, *[1] * (parameter.ndim - 1))
-                    parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
+        if self.clip_bound is not None:  # wgan-clip: w_s ← clip(w_s, −δ_s, δ_s)
+            _clip_weights(self.D.parameters(), self.clip_bound)
 
     def update_generator(self, loss: torch.Tensor) -> None:
         self._check(loss, "generator")

@@ -4,10 +4,13 @@ With D = σ(f) for the GANs (f returns logits) and f the critic for the WGANs:
 
 * discriminator: −E log D(x) − E log(1 − D(G(z))); WGAN critic: E f(G(z)) − E f(x) (+ λ·GP);
 * generator: E log(1 − D(G(z))) (saturating, the minimax game), −E log D(G(z)) (non-saturating),
-  −E f(G(z)) (WGAN).
+  −E f(G(z)) (WGAN);
+* the clipped WGAN's constraint on the critic (:func:`_clip_weights`): every weight in [−δ, δ].
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -77,6 +80,24 @@ def _generator_loss(fake: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "non-saturating":  # −E log σ(f(G(z)))
         return F.softplus(-fake).mean(-1)
     return -fake.mean(-1)  # "wasserstein": −E f(G(z))
+
+
+def _clip_weights(weights: Iterable[torch.Tensor], delta: float | torch.Tensor) -> None:
+    r"""The clipped WGAN's constraint set U = {w : max_i |w_i| ≤ δ}: after each critic step,
+    w_i ← min(max(w_i, −δ), δ) for every weight (and bias), in place.
+
+    ``delta`` is a number, or a tensor ``(S,)`` of one bound per model when the weights are
+    stacked ``(S, ...)`` (S critics trained together).
+
+    References:
+        | Wasserstein GAN (Arjovsky et al., 2017), Algorithm 1
+        | https://arxiv.org/abs/1701.07875
+    """
+    with torch.no_grad():
+        for w in weights:
+            bound = torch.as_tensor(delta, dtype=w.dtype, device=w.device)
+            bound = bound.reshape(-1, *[1] * (w.ndim - 1))  # δ_s for the slice of model s
+            w.copy_(torch.minimum(torch.maximum(w, -bound), bound))
 
 
 def fit_discriminator(

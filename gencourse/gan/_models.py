@@ -16,7 +16,8 @@ from .._deprecation import renamed_keywords
 from ..config import resolve_device
 from ..nn import mlp
 
-# LeakyReLU(0.2) is 1-Lipschitz: with spectrally normalised linear maps, so is the critic
+# LeakyReLU(0.2) is 1-Lipschitz: with spectrally normalised linear maps, Lip(f) ≤ Π_l ‖W_l / σ_l‖
+# (each factor 1 up to the lag of one power iteration per forward pass)
 _leaky_relu = functools.partial(nn.LeakyReLU, 0.2)
 
 
@@ -67,8 +68,10 @@ class MLPDiscriminator(nn.Module):
     """f_w: R^d → R, an MLP with LeakyReLU(0.2): one real number per point, shape ``(n,)``.
 
     For a GAN the output is the logit of D(x) = σ(f_w(x)); for a WGAN it is the critic's value.
-    ``spectral_norm=True`` divides every linear layer by its largest singular value
-    (``torch.nn.utils.parametrizations.spectral_norm``), making f_w 1-Lipschitz.
+    ``spectral_norm=True`` divides every linear layer by an estimate of its largest singular
+    value (``torch.nn.utils.parametrizations.spectral_norm``, one power iteration per forward
+    pass), so Lip(f_w) ≤ Π_l ‖W_l / σ̂_l‖₂: 1 up to the estimate's lag (σ̂_l ≤ σ_l, so each factor
+    is at least 1).
 
     Example:
         >>> MLPDiscriminator(2, hidden=8, depth=2, device="cpu")(torch.zeros(5, 2)).shape
@@ -137,7 +140,13 @@ def _deconvolutions(latent_dim: int, w: int) -> tuple[nn.Sequential, nn.Sequenti
 
 class ConvDiscriminator(nn.Module):
     """f_w: [0, 1]^64 → R for the 8×8 digits: two strided convolutions (8×8 → 4×4 → 2×2) with
-    LeakyReLU and a linear read-out; optional spectral normalisation of every layer."""
+    LeakyReLU and a linear read-out; optional spectral normalisation of every layer.
+
+    Spectral normalisation divides a convolution's kernel by the largest singular value of the
+    kernel reshaped to (out, in·k·k), as Miyato et al. (2018) do; that is not the operator norm of
+    the convolution on images (Sedghi et al., 2019, "The Singular Values of Convolutional
+    Layers"), which for these 4×4 kernels of stride 2 is at most twice it (each input pixel meets
+    four kernel positions) and can exceed it: the critic is not certified 1-Lipschitz."""
 
     def __init__(
         self,

@@ -62,15 +62,15 @@ def alternating_step(
     generator loss and the critic's gap E f(x) − E f(G(z)) on the last critic batch."""
     # 1. update the discriminator (critic): m steps on w
     for _ in range(n_critic):
-        real = players.real()
+        real = players.real()  # x_1, …, x_B from the data
         with torch.no_grad():
-            fake = players.fake()
-        f_real, f_fake = players.critic(real), players.critic(fake)
+            fake = players.fake()  # G_θ(z_1), …, G_θ(z_B), z_j ~ Q (no gradient to θ here)
+        f_real, f_fake = players.critic(real), players.critic(fake)  # wgan-sn: W_l / σ(W_l)
         d_loss = discriminator_loss(f_real, f_fake, recipe.discriminator_loss)
         total = d_loss
-        if gp_weight is not None:
+        if gp_weight is not None:  # wgan-gp: + λ E (‖∇f(x̂)‖ − 1)²
             total = total + gp_weight * players.penalty(real, fake)
-        players.update_critic(total)  # then, for wgan-clip, clip w to [−δ, δ]
+        players.update_critic(total)  # one optimiser step on w; wgan-clip: w ← clip(w, −δ, δ)
     # 2. update the generator: one step on θ
     g_loss = generator_loss(players.critic(players.fake()), recipe.generator_loss)
     players.update_generator(g_loss)

@@ -17,6 +17,7 @@ from .._checks import (
 )
 from ..losses import _gradient_penalty
 from ..train import make_optimizer
+from ._losses import _clip_weights
 from ._recipes import RECIPES, Recipe
 from ._step import run
 
@@ -233,10 +234,8 @@ class _OnePair:
         self.opt_d.zero_grad()
         loss.backward()
         self.opt_d.step()
-        if self.clip is not None:
-            with torch.no_grad():
-                for parameter in self.discriminator.parameters():
-                    parameter.clamp_(-self.clip, self.clip)
+        if self.clip is not None:  # wgan-clip: w ← clip(w, −δ, δ)
+            _clip_weights(self.discriminator.parameters(), self.clip)
 
     def update_generator(self, loss: torch.Tensor) -> None:
         self._check(loss, "generator")

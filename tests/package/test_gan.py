@@ -161,6 +161,48 @@ def test_clipping_keeps_every_weight_in_range():
     assert max(float(p.detach().abs().max()) for p in critic.parameters()) <= 0.02 + 1e-7
 
 
+def test_the_clipping_listing_is_a_projection_onto_the_box_of_each_model():
+    """_clip_weights (the listing of Chapter 7) is the projection onto U = {w : |w_i| ≤ δ}: it
+    moves only the entries outside [−δ, δ], onto ±δ; with stacked weights, slice s onto its own
+    δ_s. The reference is elementwise arithmetic on a copy, not torch.clamp."""
+    from gencourse.gan._losses import _clip_weights
+
+    g = torch.Generator().manual_seed(0)
+    weights = [torch.randn(3, 4, 5, generator=g), torch.randn(3, 4, generator=g)]
+    deltas = torch.tensor([0.1, 0.5, 2.0])
+    expected = []
+    for w in weights:
+        bound = deltas.reshape(-1, *[1] * (w.ndim - 1)).expand_as(w)
+        inside = w.abs() <= bound
+        expected.append(torch.where(inside, w, bound * w.sign()))
+    _clip_weights(weights, deltas)
+    for w, e in zip(weights, expected):
+        assert torch.equal(w, e)
+    single = [torch.tensor([-1.0, -0.005, 0.0, 0.3])]
+    _clip_weights(single, 0.01)
+    assert single[0].tolist() == pytest.approx([-0.01, -0.005, 0.0, 0.01])
+
+
+def test_a_spectrally_normalised_convolution_is_not_a_unit_norm_map():
+    """ConvDiscriminator's docstring: spectral_norm normalises the kernel reshaped to
+    (out, in·k·k), not the convolution as a map on images, whose norm (computed here from its
+    matrix, the convolution of every basis image, by an SVD) exceeds 1 and is at most twice the
+    reshaped kernel's (4×4 kernels, stride 2: each pixel meets four kernel positions)."""
+    torch.manual_seed(0)
+    critic = gan.ConvDiscriminator(spectral_norm=True, device="cpu")
+    with torch.no_grad():
+        for _ in range(100):  # converge the power iteration
+            critic(torch.rand(8, 64))
+    critic.eval()
+    kernel = critic.net[0].weight.detach()  # (32, 1, 4, 4), on 8×8 images
+    reshaped = float(torch.linalg.matrix_norm(kernel.reshape(32, -1), ord=2))
+    basis = torch.eye(64).reshape(64, 1, 8, 8)
+    matrix = torch.nn.functional.conv2d(basis, kernel, stride=2, padding=1).flatten(1).T
+    operator = float(torch.linalg.matrix_norm(matrix, ord=2))
+    assert reshaped == pytest.approx(1.0, abs=1e-3)
+    assert 1.2 < operator <= 2 * reshaped + 1e-4, (reshaped, operator)
+
+
 def test_a_short_wgan_gp_run_captures_more_modes():
     torch.manual_seed(0)
     ring = data.ring(std=0.02)
