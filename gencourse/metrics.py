@@ -485,7 +485,8 @@ def equal_size_precision_recall(
     Why: the k-th neighbour radius of a point shrinks as its set grows, so with n ≠ m the two
     manifolds are estimated at different resolutions and precision and recall no longer compare:
     for two samples of N(0, I_64) of n = 1437 and m = 180 points, precision is lower by about 0.07
-    than at equal sizes (the direction of the bias depends on the dimension). At equal sizes,
+    than at equal sizes (the direction and size of the bias depend on the sizes, the dimension
+    and the law). At equal sizes,
     two samples of one law have equal expected precision and recall (exchangeability), and
     Kynkäänniemi et al. compare equal sizes.
     ``seed``: the package's randomness argument (an int, a ``torch.Generator`` or None).
