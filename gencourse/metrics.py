@@ -8,7 +8,9 @@ r"""Metrics for evaluating generative models (shared by the GAN and the evaluati
   (Chong & Forsyth 2020).
   :func:`subset_fids` gives the spread of the FID of n samples over random subsets.
 * **Precision and recall** for distributions (Kynkäänniemi et al. 2019): the fraction of generated
-  points inside the union of k-nearest-neighbour balls of the real points, and conversely.
+  points inside the union of k-nearest-neighbour balls of the real points, and conversely;
+  :func:`equal_size_precision_recall` compares sets of equal size, as the k-NN radii shrink as a
+  set grows.
 * The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
   :func:`gencourse.losses.sliced_wasserstein`, re-exported here.
 
@@ -42,6 +44,7 @@ __all__ = [
     "ModeStatistics",
     "digits_inception_score",
     "digits_report",
+    "equal_size_precision_recall",
     "feature_frechet_distance",
     "fid",
     "fid_curve",
@@ -465,6 +468,63 @@ def _precision_recall(
     return precision, recall
 
 
+@torch.no_grad()
+def equal_size_precision_recall(
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    *,
+    k: int = 3,
+    repeats: int = 8,
+    seed: int | torch.Generator | None = 0,
+    batch_size: int = 1024,
+) -> tuple[float, float]:
+    r""":func:`precision_recall` of ``real`` ``(n, d)`` and ``fake`` ``(m, d)`` at equal sizes: the
+    larger set is subsampled without replacement to min(n, m) rows, and precision and recall are
+    averaged over ``repeats`` such subsets (computed once when n = m).
+
+    Why: the k-th neighbour radius of a point shrinks as its set grows, so with n ≠ m the two
+    manifolds are estimated at different resolutions and precision and recall no longer compare:
+    for two samples of N(0, I_64) of n = 1437 and m = 180 points, precision is lower by about 0.07
+    than at equal sizes (the direction and size of the bias depend on the sizes, the dimension
+    and the law). At equal sizes,
+    two samples of one law have equal expected precision and recall (exchangeability), and
+    Kynkäänniemi et al. compare equal sizes.
+    ``seed``: the package's randomness argument (an int, a ``torch.Generator`` or None).
+
+    References:
+        | Improved Precision and Recall Metric for Assessing Generative Models
+          (Kynkäänniemi et al., 2019)
+        | https://arxiv.org/abs/1904.06991
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> real, fake = torch.randn(400, 2, generator=g), torch.randn(100, 2, generator=g)
+        >>> precision, recall = equal_size_precision_recall(real, fake)
+        >>> 0.8 < precision <= 1 and 0.8 < recall <= 1
+        True
+    """
+    real, fake = as_pair(real, fake, "real", "fake")
+    k = check_positive_int(k, "k")
+    repeats = check_positive_int(repeats, "repeats")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    size = min(real.shape[0], fake.shape[0])
+    if k >= size:
+        raise ValueError(
+            f"k must be smaller than both set sizes ({real.shape[0]}, {fake.shape[0]}), got {k}"
+        )
+    real, fake = real.detach().double(), fake.detach().double()
+    if real.shape[0] == fake.shape[0]:
+        return _precision_recall(real, fake, k, batch_size)
+    generator = make_generator(seed)
+    precision, recall = 0.0, 0.0
+    for _ in range(repeats):
+        real_rows = torch.randperm(real.shape[0], generator=generator)[:size].to(real.device)
+        fake_rows = torch.randperm(fake.shape[0], generator=generator)[:size].to(fake.device)
+        p, r = _precision_recall(real[real_rows], fake[fake_rows], k, batch_size)
+        precision, recall = precision + p / repeats, recall + r / repeats
+    return precision, recall
+
+
 # ----------------------------------------------------------------------------------------------
 # On the digits classifier (the book's Inception network)
 # ----------------------------------------------------------------------------------------------
@@ -538,10 +598,13 @@ def digits_report(
     splits: int = 1,
     confidence: float = 0.9,
     min_share: float = 0.05,
+    repeats: int = 8,
 ) -> DigitsReport:
     """Every classifier-based metric of ``images`` against ``reference`` (digits in [0, 1]) in one
     pass: FID, Inception score (one split of all n images by default: smaller splits bias it down),
-    precision and recall (k-NN balls in the classifier's feature space) and the digits' analogue of
+    precision and recall (k-NN balls in the classifier's feature space, at equal set sizes: the
+    larger set is subsampled, mean over ``repeats`` subsets, see
+    :func:`equal_size_precision_recall`) and the digits' analogue of
     modes captured: a sample is *confident* when the classifier gives its class probability
     ≥ ``confidence`` (the analogue of a high-quality sample), and a class is covered when it
     receives at least ``min_share`` of the confident samples (half the uniform share by default, so
@@ -556,7 +619,9 @@ def digits_report(
     features, probabilities = model.predict(images)
     reference_features, _ = model.predict(reference)
     score, spread = inception_score(probabilities, splits=splits)
-    precision, recall = precision_recall(reference_features, features, k=k)
+    precision, recall = equal_size_precision_recall(
+        reference_features, features, k=k, repeats=repeats
+    )
     top, label = probabilities.max(dim=1)
     sure = top >= confidence
     shares = torch.bincount(label, minlength=10).double() / label.numel()
