@@ -14,16 +14,17 @@ book) score on, so that no number reported was seen by a choice.
 Budget (the defaults, those of Chapter 7's runs): ``gan.toy_models`` (a generator of 3 hidden
 layers of 128 units, a critic of 3 of 64), batch 128, 2000 generator steps, the learning rate of
 both players decayed linearly to 0. Each recipe keeps its paper's losses, m and optimiser
-(``gan.RECIPES``). At this budget WGAN-GP, the best recipe, keeps 35–49 % of its grid samples
-near a mode; ``report --steps 4000 --batch 256`` is the budget at which it keeps about 90 % and
-all 25 modes on every seed (benchmarks/results/gan_budget.md), about three times the arithmetic,
-more than Chapter 7's build allows on 2 CPU cores.
+(``gan.RECIPES``). At this budget WGAN-GP, the best recipe, keeps 18–40 % of its grid samples
+near a mode in this benchmark's runs (benchmarks/results/gan_budget.md); ``report --steps 4000
+--batch 256`` is the budget at which it keeps about 90 % and all 25 modes on every seed, four
+times the arithmetic (about 3.2 times the time), more than Chapter 7's build allows on 2 CPU
+cores.
 
 Equal tuning effort (``tune``): every recipe tunes the same number of configurations, the same
 grid of learning rates (``LRS``, for both players), each trained on both problems with three
 tuning seeds (100, 101, 102: not the seeds reported). The constraint of each WGAN is one fixed
-value, tuned for neither (``CONSTRAINTS``): the papers' values where a paper gives one for
-low-dimensional data, δ = 0.01 (Arjovsky et al.; the WGAN paper has no 2D experiment, and the
+value, tuned for neither (``CONSTRAINTS``): δ = 0.01, the WGAN paper's value (Arjovsky et al.;
+the paper has no 2D experiment, so this is its image value; the
 clipping sweep of Chapter 7 shows that a δ chosen after the fact would favour clipping) and
 λ = 0.1 (Gulrajani et al.'s value for their 2D toys; their λ = 10 is for images). Spectral
 normalisation has no value to choose. Tuning a constraint for one WGAN and not the others gave
