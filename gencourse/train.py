@@ -34,7 +34,7 @@ from torch import nn
 from ._checks import check_positive_float, check_positive_int, make_generator
 from .config import progress_bar
 
-__all__ = ["History", "OptimizerSpec", "fit", "make_optimizer", "minibatch"]
+__all__ = ["History", "NonFiniteLossError", "OptimizerSpec", "fit", "make_optimizer", "minibatch"]
 
 #: What a loss function returns: the loss, or the loss and other values to record at each step.
 LossValue = torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor | float]]
@@ -80,6 +80,19 @@ class History:
             f"{type(self).__name__!r} object has no attribute {name!r} (recorded values: "
             f"{sorted(self.values)}, metrics: {sorted(self.metrics)})"
         )
+
+
+class NonFiniteLossError(RuntimeError):
+    """:func:`fit` stopped: the minibatch loss was not finite (NaN or ±inf).
+
+    ``step``: the number of optimiser steps taken before it (the failing step's index, from 0);
+    ``history``: the :class:`History` of those steps. The model keeps the parameters whose loss
+    was not finite (those after ``step`` updates; the failing step takes none).
+    """
+
+    def __init__(self, message: str, step: int, history: History) -> None:
+        super().__init__(message)
+        self.step, self.history = step, history
 
 
 def minibatch(
@@ -288,7 +301,8 @@ def fit(
         The :class:`History` of the run.
 
     Raises:
-        RuntimeError: when the loss is not finite (the parameters are those before the step).
+        NonFiniteLossError: a ``RuntimeError``, when the loss is not finite (the parameters are
+            those before the step; ``step`` and ``history`` say when).
 
     Example:
         Least squares for the mean of a sample: L(θ) = mean_B ‖x − θ‖².
@@ -332,8 +346,10 @@ def fit(
     for step in bar:
         value, extra = _minibatch_loss(loss, batches, transform)
         if not torch.isfinite(value):
-            raise RuntimeError(
-                f"non-finite {name} at step {step}: the value is {float(value.detach())}; {hint}"
+            raise NonFiniteLossError(
+                f"non-finite {name} at step {step}: the value is {float(value.detach())}; {hint}",
+                step,
+                history,
             )
         opt.zero_grad()
         value.backward()

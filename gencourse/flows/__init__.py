@@ -30,8 +30,8 @@ Where each concept lives (private modules; import everything from ``gencourse.fl
 ``_constructors.py``        :func:`nice`, :func:`real_nvp`, :func:`maf`
 ``_layerwise.py``           the flow after t layers: :func:`warp`, :func:`layer_log_prob`
 ``_dequantization.py``      y = (x + u)/L for integer grey levels (private)
-``_train.py``               maximum likelihood: :func:`train_flow`, :class:`FlowHistory`,
-                            :class:`NonFiniteLossError`
+``_train.py``               maximum likelihood: :func:`train_flow`, :class:`FlowHistory`, and
+                            :class:`NonFiniteLossError` (from :mod:`gencourse.train`)
 ``_bounds.py``              held-out NLLs: :func:`evaluate_nll`, :func:`importance_weighted_nll`,
                             :func:`log_mean_density`
 ==========================  =======================================================================

@@ -13,7 +13,7 @@ from functools import partial
 import torch
 
 from .._checks import as_points, check_positive_int, make_generator, module_device, module_dtype
-from ..train import History, fit
+from ..train import History, NonFiniteLossError, fit
 from ._bounds import _check_flow, evaluate_nll
 from ._dequantization import _check_levels, _dequantize
 from ._flow import Flow
@@ -51,19 +51,6 @@ class FlowHistory(History):
         """
         shift = 0.0 if self.levels is None else self.dim * math.log(self.levels)
         return (nll + shift) / (self.dim * math.log(2))
-
-
-class NonFiniteLossError(RuntimeError):
-    """:func:`train_flow` stopped: the minibatch NLL was not finite (NaN or ±inf).
-
-    ``step``: the number of optimiser steps taken before it (the failing step's index, from 0);
-    ``history``: the :class:`FlowHistory` of those steps. The flow keeps the parameters whose
-    loss was not finite (those after ``step`` updates; the failing step takes none).
-    """
-
-    def __init__(self, message: str, step: int, history: FlowHistory) -> None:
-        super().__init__(message)
-        self.step, self.history = step, history
 
 
 def _negative_log_likelihood(flow: Flow, y: torch.Tensor) -> torch.Tensor:
@@ -133,19 +120,10 @@ def train_flow(
     def held_out() -> dict[str, float]:
         return {"valid_nll": evaluate_nll(flow, valid, levels=levels)}
 
-    non_finite: list[float] = []  # the loss fit refused, so that its stop is told from others
-
-    def loss(y: torch.Tensor) -> torch.Tensor:
-        value = _negative_log_likelihood(flow, y)
-        if not torch.isfinite(value):
-            non_finite.append(float(value.detach()))
-        return value
-
-    history = FlowHistory(dim=flow.dim, levels=levels)
     try:
-        fit(
+        history = fit(
             flow,
-            loss,
+            partial(_negative_log_likelihood, flow),
             data,
             n_steps=n_steps,
             batch_size=batch_size,
@@ -160,13 +138,8 @@ def train_flow(
             progress=progress,
             desc="flow MLE",
             hint="lower lr, bound the scales (scale_bound) or clip the gradients (max_grad_norm)",
-            history=history,
+            history=FlowHistory(dim=flow.dim, levels=levels),
         )
-    except RuntimeError as error:
-        flow.eval()
-        if not non_finite:
-            raise
-        # fit records a step's loss only after its update: the steps taken are len(history.loss)
-        raise NonFiniteLossError(str(error), len(history.loss), history) from error
-    flow.eval()
+    finally:
+        flow.eval()  # also when training stops with an error
     return history
