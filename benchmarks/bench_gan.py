@@ -2,8 +2,13 @@
 
     python benchmarks/bench_gan.py tune      [--lrs 1e-3,...] [--seeds 100,101,102]
     python benchmarks/bench_gan.py report    [--seeds 0,1,2] [--settings JSON]
-    (both: [--steps N] [--batch B] [--hidden-generator H] [--hidden-critic H]
-           [--recipes gan,ns-gan,...] [--problems ring,grid] [--json FILE] [--device cpu|cuda])
+    python benchmarks/bench_gan.py save-tuning --json TUNE.json
+    (tune and report: [--steps N] [--batch B] [--budget ring=2000x128,grid=4000x256]
+           [--hidden-generator H] [--hidden-critic H] [--recipes gan,ns-gan,...]
+           [--problems ring,grid] [--json FILE] [--device cpu|cuda])
+
+``save-tuning`` copies the runs of a saved ``tune --json`` into the package
+(gencourse/gan/toy_tuning.json, read by ``gan.toy_tuning()``: Chapter 7 shows every run's score).
 
 Problems (VEEGAN / PacGAN): the ring of 8 Gaussians (radius 1, σ = 0.01) and the 5×5 grid (means
 on {−4, −2, 0, 2, 4}², σ = 0.05); 20,000 training points (seed 0). Three further samples, none
@@ -11,14 +16,13 @@ trained on: a validation set (1000 points, seed 1) that ``tune`` scores on, a re
 (seed 2) that sets the W1 floor, and a test set (1000 points, seed 3) that ``report`` (and the
 book) score on, so that no number reported was seen by a choice.
 
-Budget (the defaults, those of Chapter 7's runs): ``gan.toy_models`` (a generator of 3 hidden
-layers of 128 units, a critic of 3 of 64), batch 128, 2000 generator steps, the learning rate of
-both players decayed linearly to 0. Each recipe keeps its paper's losses, m and optimiser
-(``gan.RECIPES``). At this budget WGAN-GP, the best recipe, keeps 18–40 % of its grid samples
-near a mode in this benchmark's runs (benchmarks/results/gan_budget.md); ``report --steps 4000
---batch 256`` is the budget at which it keeps about 90 % and all 25 modes on every seed, four
-times the arithmetic (about 3.2 times the time), more than Chapter 7's build allows on 2 CPU
-cores.
+Budget: ``gan.toy_models`` (a generator of 3 hidden layers of 128 units, a critic of 3 of 64),
+the learning rate of both players decayed linearly to 0, each recipe with its paper's losses, m
+and optimiser (``gan.RECIPES``); ``--steps``/``--batch`` (default 2000 and 128) for every problem,
+or ``--budget`` per problem. Chapter 7's budget, at which ``gan.TOY_SETTINGS`` was tuned, is
+``--budget ring=2000x128,grid=4000x256``: on the grid, 2000 steps at batch 128 leave WGAN-GP, the
+best recipe, with 18–40 % of its samples near a mode, and 4000 at batch 256 with about 90 % and
+all 25 modes on every seed (benchmarks/results/gan_budget.md).
 
 Equal tuning effort (``tune``): every recipe tunes the same number of configurations, the same
 grid of learning rates (``LRS``, for both players), each trained on both problems with three
@@ -62,13 +66,14 @@ import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
 from gencourse import data, gan, losses, metrics, parallel
 
 PROBLEMS = {"ring": (data.ring(), 0.01), "grid": (data.grid(), 0.05)}
-STEPS, BATCH = 2000, 128  # the budget of Chapter 7's runs
+STEPS, BATCH = 2000, 128  # the default budget of every problem (Chapter 7: the ring's)
 ARCHITECTURE: dict[str, int] = {}  # toy_models' widths; set from the command line
 LRS = (2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 # one fixed constraint per WGAN, tuned for neither (see the module's docstring)
@@ -143,30 +148,47 @@ def train_and_score(job: dict) -> tuple[list[dict[str, float]], float]:
     return scores, seconds
 
 
-def run_recipe(
-    args: argparse.Namespace, recipe: str, runs: list, sets: dict, options: dict, against: str
-) -> tuple[list[dict[str, float]], float]:
-    """Train and score ``runs`` (in their order), one job per problem; the seconds are the sum of
-    the jobs' training times."""
-    jobs = [
-        {
-            "recipe": recipe,
-            "runs": [r for r in runs if r[0] == problem],
-            "sets": {problem: sets[problem]},
-            "steps": args.steps,
-            "batch": args.batch,
-            "options": options,
-            "device": args.device,
-            "architecture": dict(ARCHITECTURE),
-            "against": against,
-        }
-        for problem in args.problems
-    ]
+def run_recipes(
+    args: argparse.Namespace, plan: dict[str, tuple[list, dict]], sets: dict, against: str
+) -> dict[str, tuple[list[dict[str, float]], float]]:
+    """Train and score every recipe's runs: ``plan`` maps a recipe to its runs ``(problem, lr,
+    seed)`` and its options; returns, per recipe, the scores in the order of its runs and the sum
+    of its jobs' training times.
+
+    One job per (recipe, problem, seed), each a batch of that seed's learning rates trained
+    together, each problem at its own budget (``args.budget``); all jobs go to
+    ``parallel.map_jobs`` at once, the costliest first (a worker that finishes takes the next),
+    so that the two cores stay busy when one problem's budget is larger than the other's."""
+    jobs = []
+    for recipe, (runs, options) in plan.items():
+        for problem in args.problems:
+            steps, batch = args.budget[problem]
+            for seed in sorted({r[2] for r in runs if r[0] == problem}):
+                jobs.append({
+                    "recipe": recipe,
+                    "runs": [r for r in runs if r[0] == problem and r[2] == seed],
+                    "sets": {problem: sets[problem]},
+                    "steps": steps,
+                    "batch": batch,
+                    "options": options,
+                    "device": args.device,
+                    "architecture": dict(ARCHITECTURE),
+                    "against": against,
+                })  # fmt: skip
+    # cost ∝ steps × batch × the recipe's critic work (m = 5 for the WGANs, the gradient
+    # penalty's double backward for WGAN-GP): the longest first
+    weight = {"gan": 1, "ns-gan": 1, "wgan-clip": 2, "wgan-sn": 4, "wgan-gp": 4}
+    jobs.sort(key=lambda j: -j["steps"] * j["batch"] * weight.get(j["recipe"], 4) * len(j["runs"]))
     done = parallel.map_jobs(train_and_score, jobs)
-    by_run = {}
-    for job, (scores, _) in zip(jobs, done):
-        by_run.update(zip(job["runs"], scores))
-    return [by_run[r] for r in runs], sum(seconds for _, seconds in done)
+    results = {}
+    for recipe, (runs, _) in plan.items():
+        by_run, seconds = {}, 0.0
+        for job, (scores, job_seconds) in zip(jobs, done):
+            if job["recipe"] == recipe:
+                by_run.update(zip(job["runs"], scores))
+                seconds += job_seconds
+        results[recipe] = ([by_run[r] for r in runs], seconds)
+    return results
 
 
 def score(
@@ -211,10 +233,12 @@ def options_of(recipe: str) -> dict:
 def tune(args: argparse.Namespace, sets: dict) -> dict:
     lrs = [float(v) for v in args.lrs.split(",")] if args.lrs else list(LRS)
     seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [100, 101, 102]
+    runs = [(p, lr, seed) for p in args.problems for lr in lrs for seed in seeds]
+    plan = {recipe: (runs, options_of(recipe)) for recipe in args.recipes}
+    done = run_recipes(args, plan, sets, "valid")
     results = {}
     for recipe in args.recipes:
-        runs = [(p, lr, seed) for p in args.problems for lr in lrs for seed in seeds]
-        scores, seconds = run_recipe(args, recipe, runs, sets, options_of(recipe), "valid")
+        scores, seconds = done[recipe]
         rows = {}
         for (problem, lr, seed), result in zip(runs, scores):
             rows.setdefault(lr, []).append((problem, seed, result))
@@ -258,12 +282,16 @@ def markdown_table(results: dict, lrs: list[float]) -> str:
 def report(args: argparse.Namespace, sets: dict) -> dict:
     seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [0, 1, 2]
     settings = {**gan.TOY_SETTINGS, **json.loads(args.settings or "{}")}
-    results = {}
+    plan = {}
     for recipe in args.recipes:
         options = dict(settings[recipe])
         lr = options.pop("lr")
-        runs = [(p, lr, seed) for p in args.problems for seed in seeds]
-        scores, seconds = run_recipe(args, recipe, runs, sets, options, "test")
+        plan[recipe] = ([(p, lr, seed) for p in args.problems for seed in seeds], options)
+    done = run_recipes(args, plan, sets, "test")
+    results = {}
+    for recipe in args.recipes:
+        runs = plan[recipe][0]
+        scores, seconds = done[recipe]
         for problem in args.problems:
             own = [r for (p, _, _), r in zip(runs, scores) if p == problem]
             print(
@@ -285,13 +313,61 @@ def report(args: argparse.Namespace, sets: dict) -> dict:
     return results
 
 
+TUNING_FILE = Path(__file__).resolve().parents[1] / "gencourse" / "gan" / "toy_tuning.json"
+
+
+def save_tuning(path: str) -> None:
+    """Write the runs of a saved ``tune --json`` run into the package (``TUNING_FILE``)."""
+    saved = json.loads(Path(path).read_text())
+    args, results = saved["args"], saved["results"]
+    runs = []
+    for recipe, result in results.items():
+        for lr, entry in result["table"].items():
+            for run in entry["runs"]:
+                runs.append({
+                    "recipe": recipe, "lr": float(lr), "problem": run["problem"],
+                    "seed": run["seed"], "w1_ratio": run["w1_ratio"], "hq": run["hq"],
+                    "modes10": run["modes10"], "criterion": criterion(run),
+                })  # fmt: skip
+    protocol = {
+        "budget": args["budget"],
+        "lrs": sorted({run["lr"] for run in runs}),
+        "seeds": sorted({run["seed"] for run in runs}),
+        "constraints": CONSTRAINTS,
+        "criterion": "W1 / floor + (1 - HQ), on the validation set (seed 1)",
+        "chosen": {recipe: float(result["chosen"]) for recipe, result in results.items()},
+        "device": saved["device"],
+    }
+    lines = ",\n".join(json.dumps(run) for run in runs)  # one run per line
+    TUNING_FILE.write_text(f'{{"protocol": {json.dumps(protocol)},\n"runs": [\n{lines}\n]}}\n')
+    print(f"wrote {len(runs)} runs to {TUNING_FILE}")
+
+
+def parse_budget(text: str, problems: list[str], steps: int, batch: int) -> dict:
+    """``"ring=2000x128,grid=4000x256"`` -> {problem: (steps, batch)}; a problem not named gets
+    ``steps`` and ``batch``."""
+    budget = {problem: (steps, batch) for problem in problems}
+    for part in filter(None, text.split(",")):
+        problem, _, value = part.partition("=")
+        n_steps, _, n_batch = value.partition("x")
+        if problem not in budget or not n_steps.isdigit() or not n_batch.isdigit():
+            raise SystemExit(f"--budget: expected problem=STEPSxBATCH, got {part!r}")
+        budget[problem] = (int(n_steps), int(n_batch))
+    return budget
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", choices=("tune", "report"))
+    parser.add_argument("mode", choices=("tune", "report", "save-tuning"))
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument(
+        "--budget",
+        default="",
+        help="per problem, e.g. ring=2000x128,grid=4000x256 (steps x batch)",
+    )
     parser.add_argument("--lrs", default="")
     parser.add_argument("--hidden-generator", type=int, default=0)
     parser.add_argument("--hidden-critic", type=int, default=0)
@@ -302,7 +378,13 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
+    if args.mode == "save-tuning":
+        if not args.json:
+            raise SystemExit("save-tuning: give the saved tuning run with --json FILE")
+        save_tuning(args.json)
+        return
     args.recipes, args.problems = args.recipes.split(","), args.problems.split(",")
+    args.budget = parse_budget(args.budget, args.problems, args.steps, args.batch)
     for name in ("hidden_generator", "hidden_critic"):
         if getattr(args, name):
             ARCHITECTURE[name] = getattr(args, name)
@@ -313,10 +395,9 @@ def main() -> None:
         if problem not in PROBLEMS:
             raise SystemExit(f"unknown problem {problem!r}; choose from {sorted(PROBLEMS)}")
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "CPU"
+    budgets = ", ".join(f"{p} {s} steps at batch {b}" for p, (s, b) in args.budget.items())
     print(
-        f"{args.mode}: {args.steps} steps, batch {args.batch}, widths {ARCHITECTURE or 'default'},"
-        f" on {device_name}",
-        flush=True,
+        f"{args.mode}: {budgets}, widths {ARCHITECTURE or 'default'}, on {device_name}", flush=True
     )
     sets = problem_sets(args.device)
     results = (tune if args.mode == "tune" else report)(args, sets)

@@ -18,7 +18,8 @@ Losses, with D = σ(f) for the GANs (f returns logits) and f the critic for the 
   −E f(G(z)) (WGAN).
 
 The modules: ``_models`` (the players), ``_losses`` (their losses), ``_recipes`` and
-``_toy_settings`` (the papers' recipes, the tuned 2D settings), ``_step`` (the alternating step
+``_toy_settings`` (the papers' recipes, the tuned 2D settings), ``_toy_tuning`` (the saved
+tuning run that chose them), ``_step`` (the alternating step
 and loop every engine runs), ``_train`` (one pair), ``_stacked`` and ``_batched`` (S pairs as
 batched tensors), ``_grid`` (a grid of runs).
 """
@@ -31,6 +32,7 @@ from ._grid import Run, RunKey, grid, train_grid
 from ._losses import discriminator_loss, fit_discriminator, generator_loss
 from ._models import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
 from ._recipes import RECIPES, TOY_SETTINGS, Recipe, toy_models
+from ._toy_tuning import toy_tuning
 from ._train import GANHistory, train_gan
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "generator_loss",
     "grid",
     "toy_models",
+    "toy_tuning",
     "train_gan",
     "train_gans",
     "train_grid",

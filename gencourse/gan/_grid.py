@@ -84,8 +84,8 @@ def train_grid(
     keys: Sequence[RunKey],
     data: Mapping[str, torch.Tensor],
     *,
-    n_steps: int,
-    batch_size: int,
+    n_steps: int | Mapping[str, int],
+    batch_size: int | Mapping[str, int],
     settings: Mapping[str, Mapping[str, Any]] = TOY_SETTINGS,
     models: Models = toy_models,
     evaluate: Callable[[RunKey], Callable | None] | None = None,
@@ -99,16 +99,17 @@ def train_grid(
 
     Run ``key`` trains ``models(key.recipe, device=device)``, built after
     ``torch.manual_seed(key.seed)`` (so every recipe and bound of a seed starts from the same
-    generator), for ``n_steps`` generator steps on minibatches of ``batch_size``, with
+    generator), for ``n_steps`` generator steps on minibatches of ``batch_size`` (each an int,
+    or a mapping from a benchmark's name to its own budget), with
     ``settings[key.recipe]`` (learning rate, decay, penalty weight: the keywords of
     :func:`train_gan`), ``seed=key.seed`` and ``clip=key.clip``; ``evaluate(key)`` is its
     ``evaluate`` (or None) every ``eval_every`` steps. ``summary(key, run)``, if given, runs
     where the run trained and its result is kept in ``Run.summary`` (for what must be computed
     before the models travel, or instead of keeping them: ``keep_models=False``).
 
-    The runs of one recipe are one job, and the jobs run in the order in which their recipes
-    first appear in ``keys``, side by side on a CPU (:func:`gencourse.parallel.map_jobs`: put the
-    longest first). The result keeps that order: recipe by recipe, each recipe's keys in their
+    The runs of one recipe with one budget are one job, and the jobs run in the order in which
+    they first appear in ``keys``, side by side on a CPU (:func:`gencourse.parallel.map_jobs`:
+    put the longest first). The result keeps that order: job by job, each job's keys in their
     order. The runs of a job are trained as :func:`train_gan` would train each alone.
     """
     keys = [RunKey(*key) for key in keys]
@@ -124,12 +125,15 @@ def train_grid(
         if key.recipe not in settings:
             raise ValueError(f"settings has no entry for recipe {key.recipe!r}")
     data = {name: as_points(x, f"data[{name!r}]", min_points=2) for name, x in data.items()}
+    steps_of = _per_benchmark(n_steps, "n_steps", keys)
+    batch_of = _per_benchmark(batch_size, "batch_size", keys)
     device = resolve_device(device)
     jobs = []
-    for recipe in dict.fromkeys(key.recipe for key in keys):  # first appearance
-        job_keys = [key for key in keys if key.recipe == recipe]
+    budget = {key: (key.recipe, steps_of[key.benchmark], batch_of[key.benchmark]) for key in keys}
+    for recipe, steps, batch in dict.fromkeys(budget.values()):  # first appearance
+        job_keys = [key for key in keys if budget[key] == (recipe, steps, batch)]
         jobs.append(_Job(recipe, job_keys, {k.benchmark: data[k.benchmark] for k in job_keys},
-                         n_steps, batch_size, dict(settings[recipe]), models,
+                         steps, batch, dict(settings[recipe]), models,
                          [None if evaluate is None else evaluate(key) for key in job_keys],
                          eval_every, summary, keep_models, device))  # fmt: skip
     runs = {}
@@ -142,6 +146,26 @@ def train_grid(
                 run.critic.load_state_dict(weights[1])
             runs[key] = run
     return runs
+
+
+def _per_benchmark(
+    value: int | Mapping[str, int], name: str, keys: Sequence[RunKey]
+) -> dict[str, int]:
+    """``value`` for every benchmark of ``keys``: the same int, or each one's from a mapping."""
+    benchmarks = dict.fromkeys(key.benchmark for key in keys)
+    if isinstance(value, Mapping):
+        missing = [b for b in benchmarks if b not in value]
+        if missing:
+            raise ValueError(f"{name}: no entry for benchmark(s) {missing}")
+        values = {b: value[b] for b in benchmarks}
+    else:
+        values = dict.fromkeys(benchmarks, value)
+    for benchmark, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(
+                f"{name} must be a positive int per benchmark, got {v!r} for {benchmark!r}"
+            )
+    return values
 
 
 @dataclass

@@ -697,9 +697,33 @@ def test_the_grid_trains_other_models_one_by_one_and_keeps_summaries():
     assert runs["wgan-sn", "digits", 0, None].summary == ("wgan-sn", 64)
 
 
+def test_the_grid_trains_each_benchmark_at_its_own_budget():
+    """Budgets per benchmark: the runs of one recipe split into one job per budget, each run as
+    train_gans trains it at its benchmark's steps and batch."""
+    x = {"ring": data.ring().sample(200, seed=0, device="cpu"),
+         "grid": data.grid().sample(200, seed=1, device="cpu")}  # fmt: skip
+    keys = gan.grid(["ns-gan"], ["grid", "ring"], [0])
+    steps, batch = {"ring": 2, "grid": 5}, {"ring": 8, "grid": 16}
+    runs = gan.train_grid(keys, x, n_steps=steps, batch_size=batch, device="cpu")
+    assert list(runs) == keys
+    for key in keys:
+        torch.manual_seed(key.seed)
+        g, f = gan.toy_models("ns-gan", device="cpu")
+        (alone,) = gan.train_gans([g], [f], [x[key.benchmark]], seeds=[key.seed],
+                                  recipe="ns-gan", n_steps=steps[key.benchmark],
+                                  batch_size=batch[key.benchmark], progress=False,
+                                  **gan.TOY_SETTINGS["ns-gan"])  # fmt: skip
+        assert len(runs[key].history.g_loss) == steps[key.benchmark]
+        assert runs[key].history.g_loss == pytest.approx(alone.g_loss, rel=1e-4, abs=1e-8)
+
+
 @pytest.mark.parametrize(
     "call, match",
     [
+        (lambda x: gan.train_grid([("gan", "a", 0, None)], x, n_steps={"b": 1}, batch_size=2),
+         r"n_steps: no entry for benchmark\(s\) \['a'\]"),
+        (lambda x: gan.train_grid([("gan", "a", 0, None)], x, n_steps=1, batch_size={"a": 0}),
+         "batch_size must be a positive int per benchmark, got 0 for 'a'"),
         (lambda x: gan.grid(["wgan"], ["a"], [0]), "recipes: each must be one of"),
         (lambda x: gan.train_grid([], x, n_steps=1, batch_size=2), "at least one run"),
         (lambda x: gan.train_grid([("gan", "b", 0, None)], x, n_steps=1, batch_size=2),
@@ -711,3 +735,25 @@ def test_the_grid_trains_other_models_one_by_one_and_keeps_summaries():
 def test_the_grid_rejects_bad_keys(call, match):
     with pytest.raises(ValueError, match=match):
         call({"a": torch.zeros(4, 2)})
+
+
+def test_the_toy_settings_are_the_choice_of_the_saved_tuning_run():
+    """gan.TOY_SETTINGS's learning rates are those with the smallest mean criterion in the saved
+    tuning run (recomputed here from each run's W1 ratio and high-quality share), and every recipe
+    had the same effort: the same learning rates, problems and seeds, one constraint value each."""
+    tuning = gan.toy_tuning()
+    runs, protocol = tuning["runs"], tuning["protocol"]
+    grids = {}
+    for recipe in gan.RECIPES:
+        own = [r for r in runs if r["recipe"] == recipe]
+        grids[recipe] = sorted((r["lr"], r["problem"], r["seed"]) for r in own)
+        means = {}
+        for lr in protocol["lrs"]:
+            scores = [r["w1_ratio"] + 1 - r["hq"] / 100 for r in own if r["lr"] == lr]
+            means[lr] = sum(scores) / len(scores)
+        assert gan.TOY_SETTINGS[recipe]["lr"] == min(means, key=means.get), (recipe, means)
+        assert protocol["chosen"][recipe] == gan.TOY_SETTINGS[recipe]["lr"]
+        for name, value in protocol["constraints"].get(recipe, {}).items():
+            assert gan.TOY_SETTINGS[recipe].get(name, getattr(gan.RECIPES[recipe], name)) == value
+    assert len({tuple(g) for g in grids.values()}) == 1  # the same configurations per recipe
+    assert len(grids["gan"]) == len(protocol["lrs"]) * len(protocol["seeds"]) * 2
