@@ -249,7 +249,7 @@ def entropic_ot(
     self-transport OT_ε(α, α) converges slowly in the marginals, quickly in value).
     W_2² ≤ OT_ε ≤ W_2² + ε KL(π* | a ⊗ b): the entropy biases it upwards, and
     OT_ε(α, α) > 0. Peyré & Cuturi, *Computational Optimal Transport* (2019), ch. 4;
-    Genevay et al. (2019), eq. (2).
+    Genevay et al. (2019), "Sample complexity of Sinkhorn divergences".
     """
     x, y = _sets(x, y)
     epsilon = check_positive_float(epsilon, "epsilon")
@@ -299,8 +299,8 @@ def sinkhorn_divergence(
 
     with OT_ε of :func:`entropic_ot`. S_ε(α, α) = 0, S_ε ≥ 0 with equality only for α = β
     (Feydy et al. 2019, Theorem 1), S_ε → W_2² as ε → 0 and → ‖E_α x − E_β y‖² as ε → ∞ (an MMD).
-    Genevay et al. (2019), "Sample complexity of Sinkhorn divergences", eq. (3); Peyré & Cuturi
-    (2019), § 4.5.
+    Genevay et al. (2019), "Sample complexity of Sinkhorn divergences"; Peyré & Cuturi (2019),
+    ch. 4 and 8.
     """
     x, y = _sets(x, y)
     epsilon = check_positive_float(epsilon, "epsilon")
@@ -346,7 +346,8 @@ def sliced_wasserstein(
     matches sorted points. ``projections`` ``(d, L)`` holds the unit directions as columns (POT's
     convention); without it, ``n_projections`` directions are drawn uniformly on the sphere with
     ``seed``. Returns a 0-dim tensor, differentiable in ``x`` and ``y`` (a loss for generative
-    models). SW_p ≤ W_p. Rabin et al. (2011); Bonneel et al. (2015); Peyré & Cuturi (2019), § 2.6.
+    models). SW_p ≤ W_p. Rabin et al. (2011); Bonneel et al. (2015), "Sliced and Radon Wasserstein
+    barycenters of measures".
     """
     x, y = as_pair(x, y)
     if x.shape[0] != y.shape[0]:
