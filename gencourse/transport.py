@@ -348,6 +348,14 @@ def sliced_wasserstein(
     ``seed``. Returns a 0-dim tensor, differentiable in ``x`` and ``y`` (a loss for generative
     models). SW_p ≤ W_p. Rabin et al. (2011); Bonneel et al. (2015), "Sliced and Radon Wasserstein
     barycenters of measures".
+
+    Example:
+        A shift by (3, 0) seen along e_1 (3) and e_2 (0): SW_2 = ((3² + 0²)/2)^{1/2}.
+
+        >>> x = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
+        >>> shift = torch.tensor([3.0, 0.0])
+        >>> round(float(sliced_wasserstein(x, x + shift, projections=torch.eye(2))), 5)
+        2.12132
     """
     x, y = as_pair(x, y)
     if x.shape[0] != y.shape[0]:
