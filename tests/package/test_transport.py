@@ -126,3 +126,85 @@ def test_kantorovich_potentials_rejects_bad_inputs():
         transport.kantorovich_potentials(_points(3, 2, 0), _points(3, 2, 1), p=0)
     with pytest.raises(ValueError, match="sum to 1"):
         transport.kantorovich_potentials(_points(2, 2, 0), _points(3, 2, 1), a=[0.9, 0.9])
+
+
+def test_entropic_ot_is_the_primal_value_of_pots_plan():
+    # the dual value Σ a f + Σ b g returned, against the primal ⟨π, C⟩ + ε KL(π | a ⊗ b) of the
+    # plan that ot.sinkhorn computes (strong duality), and W2² ≤ OT_ε ≤ W2² + ε log n
+    import ot
+    from scipy.special import rel_entr
+
+    x, y = _points(30, 2, 20), 0.5 * _points(30, 2, 21) + 1.0
+    a, cost = np.full(30, 1 / 30), torch.cdist(x, y).square().numpy()
+    for epsilon in (0.1, 1.0):
+        plan = ot.sinkhorn(a, a, cost, epsilon, method="sinkhorn_log", stopThr=1e-12)
+        primal = float((plan * cost).sum() + epsilon * rel_entr(plan, np.outer(a, a)).sum())
+        value = transport.entropic_ot(x, y, epsilon, tol=1e-12)
+        assert value == pytest.approx(primal, rel=1e-8)
+        w2_squared = float(ot.emd2(a, a, cost))
+        assert w2_squared <= value <= w2_squared + epsilon * math.log(30)
+
+
+def test_sinkhorn_divergence_limits():
+    import ot
+
+    x, y = _points(25, 2, 22), 0.5 * _points(25, 2, 23) + torch.tensor([1.0, -0.5])
+    a = np.full(25, 1 / 25)
+    w2_squared = float(ot.emd2(a, a, torch.cdist(x, y).square().numpy()))
+    assert transport.sinkhorn_divergence(x, x, 1.0) == 0.0  # S_ε(α, α) = 0 ...
+    assert transport.entropic_ot(x, x, 1.0) > 0.1  # ... while OT_ε(α, α) > 0
+    # ε → 0: each OT_ε lies in [W2², W2² + ε log n] (OT_ε(α, α) in [0, ε log n]), so
+    # |S_ε − W2²| ≤ ε log n
+    for epsilon in (0.5, 1.0):
+        value = transport.sinkhorn_divergence(x, y, epsilon)
+        assert abs(value - w2_squared) <= epsilon * math.log(25)
+    # ε → ∞: S_ε → ‖E x − E y‖², the MMD of the kernel −‖x − y‖², at rate O(1/ε)
+    large = transport.sinkhorn_divergence(x, y, 1e4)
+    assert large == pytest.approx(float((x.mean(0) - y.mean(0)).square().sum()), rel=1e-3)
+    assert 0 < large < value
+
+
+def test_sliced_wasserstein_against_pot_with_the_same_projections():
+    import ot
+
+    x, y = _points(40, 3, 26), 0.7 * _points(40, 3, 27) + 0.5
+    for p in (1, 2):
+        value = transport.sliced_wasserstein(x, y, p=p, n_projections=30, seed=3)
+        directions = torch.randn(
+            3, 30, generator=torch.Generator().manual_seed(3), dtype=torch.float64
+        )
+        directions /= directions.norm(dim=0)
+        reference = ot.sliced_wasserstein_distance(
+            x.numpy(), y.numpy(), projections=directions.numpy(), p=p
+        )
+        assert float(value) == pytest.approx(float(reference), rel=1e-10)
+        assert float(transport.sliced_wasserstein(x, y, p=p, projections=directions)) == float(
+            value
+        )
+    # SW_2 ≤ W_2, and a translation by t gives the mean of ⟨θ_l, t⟩² exactly
+    assert float(transport.sliced_wasserstein(x, y, seed=0)) <= losses.wasserstein(x, y, p=2)
+    shift = torch.tensor([0.3, -1.0, 2.0], dtype=torch.float64)
+    translated = transport.sliced_wasserstein(x, x + shift, projections=directions)
+    assert float(translated) ** 2 == pytest.approx(float((shift @ directions).square().mean()))
+
+
+def test_sliced_wasserstein_is_differentiable():
+    x = _points(10, 2, 28).requires_grad_()
+    transport.sliced_wasserstein(x, x.detach() + 1.0, seed=0).backward()
+    assert x.grad is not None and bool(torch.isfinite(x.grad).all())
+
+
+def test_entropic_and_sliced_reject_bad_inputs():
+    x, y = _points(4, 2, 0), _points(4, 2, 1)
+    with pytest.raises(ValueError, match="epsilon must"):
+        transport.sinkhorn_divergence(x, y, 0.0)
+    with pytest.raises(TypeError, match="epsilon must"):
+        transport.entropic_ot(x, y, "1")
+    with pytest.raises(ValueError, match="a must be positive"):
+        transport.entropic_ot(x, y, 1.0, a=[0.5, 0.5, 0.0, 0.0])
+    with pytest.raises(ValueError, match="same number of points"):
+        transport.sliced_wasserstein(x, _points(5, 2, 1))
+    with pytest.raises(ValueError, match="unit columns"):
+        transport.sliced_wasserstein(x, y, projections=torch.ones(2, 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="shape \\(d, L\\)"):
+        transport.sliced_wasserstein(x, y, projections=torch.eye(3, dtype=torch.float64))
