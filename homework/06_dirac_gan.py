@@ -236,13 +236,17 @@ except Exception as error:  # the blank notebook: nothing to plot yet
 # %% [markdown]
 # **Question 2 (written).** (a) Show that $(\theta, \psi) = (0, 0)$ is the only stationary point of
 # the training step (for $m = 1$), and that there the discriminator is blind, $D \equiv \frac12$, as the
-# chapter's optimal discriminator predicts when $P_\theta = \rho^*$. (b) Linearise the step at $(0, 0)$ for
-# small $\eta$ and show that the continuous-time dynamics rotate around the equilibrium without
-# approaching it (the eigenvalues of the Jacobian of the vector field are purely imaginary). Relate this
-# to the oscillations of the chapter's section on training issues, and to your plot. (c) Add to the
-# discriminator's objective the penalty $-\frac\gamma2 \psi^2$ (the "R1" gradient penalty of Mescheder
-# et al., $\frac\gamma2\|\nabla_x f_\psi(x)\|^2$ at the data, for $f_\psi(x) = \psi x$). How do the
-# eigenvalues change, and what happens to the trajectory?
+# chapter's optimal discriminator predicts when $P_\theta = \rho^*$. (b) The chapter's section
+# "Going further: simultaneous play cycles" shows that the continuous-time dynamics rotate around
+# $(0, 0)$ and that *simultaneous* steps spiral out, but only measures that *alternating* steps circle.
+# Prove it near the equilibrium: linearise your step (with $m = 1$) at $(0, 0)$, i.e. find the $2 \times 2$
+# matrix $M$ with $(\theta', \psi') \approx M (\theta, \psi)$, show that $\det M = 1$ and that for
+# $\eta < 4$ both eigenvalues of $M$ lie on the unit circle, and conclude that the linearised iterates
+# neither converge nor diverge. Compare with your plot. (c) Add to the discriminator's objective the
+# penalty $-\frac\gamma2 \psi^2$ (the "R1" gradient penalty of Mescheder et al.,
+# $\frac\gamma2\|\nabla_x f_\psi(x)\|^2$ at the data, for $f_\psi(x) = \psi x$). Linearise the step again:
+# what is $\det M$ now, and what happens to the trajectory for small $\eta\gamma > 0$? Which instance
+# noise level $s$ of the chapter's section gives the same continuous-time Jacobian as the penalty?
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -253,15 +257,26 @@ except Exception as error:  # the blank notebook: nothing to plot yet
 # $\theta = 0$ (then $\psi$ is unchanged) and $\psi = 0$ after the update. At $\psi = 0$,
 # $D_\psi(x) = \sigma(0) = \frac12$ for all $x$: $D^* = \rho^*/(\rho^* + P_\theta) = \frac12$ when $P_\theta = \rho^*$.
 #
-# (b) Near $(0, 0)$, $\sigma(\psi\theta) \approx \frac12$: $\dot\psi = -\theta/2$, $\dot\theta = \psi/2$, i.e. the vector field
-# $A = \begin{pmatrix} 0 & 1/2 \\ -1/2 & 0\end{pmatrix}$ in $(\theta, \psi)$, with eigenvalues $\pm i/2$: the flow rotates,
-# $\theta^2 + \psi^2$ is conserved, and it never converges. The discrete alternating steps stay close to
-# such circles (they neither converge nor, for small $\eta$, blow up), which is the plot: the generator
-# overshoots the data, the discriminator flips, and so on, the oscillation of the chapter.
+# (b) Near $(0, 0)$, $\sigma(\psi\theta) \approx \frac12$. The discriminator's step is
+# $\psi' = \psi - \eta\theta\sigma(\psi\theta) \approx \psi - \frac\eta2\theta$, then the generator's, against $\psi'$,
+# $\theta' = \theta + \eta\psi'(1 - \sigma(\psi'\theta)) \approx \theta + \frac\eta2\psi' = (1 - \frac{\eta^2}4)\theta + \frac\eta2\psi$. So
+# $M = \begin{pmatrix} 1 - \eta^2/4 & \eta/2 \\ -\eta/2 & 1\end{pmatrix}$ in $(\theta, \psi)$, with
+# $\det M = 1 - \frac{\eta^2}4 + \frac{\eta^2}4 = 1$ and $\operatorname{tr} M = 2 - \frac{\eta^2}4$. The eigenvalues solve
+# $\lambda^2 - \operatorname{tr} M\,\lambda + 1 = 0$; for $|\operatorname{tr} M| < 2$, i.e. $0 < \eta < 4$, they are complex
+# conjugate with product 1: $e^{\pm i\omega}$, $\cos\omega = 1 - \eta^2/8$. The linearised iterates rotate
+# on ellipses (the invariant quadratic form of $M$), neither converging nor diverging: the plot's
+# closed loop. The simultaneous step's $I + \eta J$ has $\det = 1 + \eta^2/4 > 1$ instead, and
+# spirals out; alternating steps are area-preserving, which is why they circle. The generator
+# overshoots the data, the discriminator flips, and so on: the oscillation of the chapter.
 #
-# (c) The ascent direction gains $-\gamma\psi$: $A = \begin{pmatrix} 0 & 1/2 \\ -1/2 & -\gamma\end{pmatrix}$, with trace $-\gamma$
-# and determinant $1/4$: both eigenvalues have real part $-\gamma/2 < 0$, so the equilibrium becomes
-# attracting and the trajectory spirals into $(0, 0)$.
+# (c) The discriminator's step gains $-\eta\gamma\psi$: $\psi' \approx (1 - \eta\gamma)\psi - \frac\eta2\theta$, then
+# $\theta' \approx (1 - \frac{\eta^2}4)\theta + \frac\eta2(1 - \eta\gamma)\psi$, so
+# $M = \begin{pmatrix} 1 - \eta^2/4 & \eta(1 - \eta\gamma)/2 \\ -\eta/2 & 1 - \eta\gamma\end{pmatrix}$ and
+# $\det M = (1 - \eta\gamma)(1 - \frac{\eta^2}4) + \frac{\eta^2}4(1 - \eta\gamma) = 1 - \eta\gamma < 1$. For small $\eta$ the
+# eigenvalues stay complex conjugate, with modulus $\sqrt{1 - \eta\gamma} < 1$: the trajectory spirals into
+# $(0, 0)$. In continuous time the Jacobian becomes $\begin{pmatrix} 0 & 1/2 \\ -1/2 & -\gamma\end{pmatrix}$, with
+# eigenvalues of real part $-\gamma/2$; the chapter's instance noise gives
+# $\begin{pmatrix} 0 & 1/2 \\ -1/2 & -s^2/2\end{pmatrix}$, the same for $s = \sqrt{2\gamma}$.
 
 # %% [raw]
 # # END SOLUTION
