@@ -5,6 +5,10 @@ KL(P̂_n ‖ P_θ) up to a constant, and the KL and Jensen–Shannon divergences
 vectors (:func:`kl_divergence`, :func:`js_divergence`) or, by Monte Carlo, between
 distributions with known densities (:func:`kl_monte_carlo`, :func:`js_monte_carlo`).
 
+**Both at once**: an f-divergence D_f(P ‖ Q) = E_Q f(p/q) (KL, JS, TV) is also the supremum
+sup_T (E_P T − E_Q f*(T)) over all test functions T, which only needs samples; a critic's outputs
+give the lower bound :func:`f_divergence_bound`, for each divergence of :data:`F_DIVERGENCES`.
+
 **Weak form**: L(P, P′) = sup_{f ∈ F} (E_P f − E_{P′} f), which only needs samples:
 
 * F = polynomials up to a degree, one term of unit norm per degree: :func:`moment_distance`;
@@ -23,6 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -42,10 +47,13 @@ from .nn import mlp
 from .train import History, LossValue, fit
 
 __all__ = [
+    "F_DIVERGENCES",
+    "FDivergence",
     "KERNELS",
     "LipschitzCritic",
     "as_pair",
     "as_weights",
+    "f_divergence_bound",
     "fit_critic",
     "gradient_penalty",
     "js_divergence",
@@ -173,6 +181,129 @@ def total_variation(p: VectorLike, q: VectorLike) -> float:
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same length, got {p.numel()} and {q.numel()}")
     return 0.5 * float((p - q).abs().sum())
+
+
+# ------------------------------------------------------ f-divergences in their variational form
+
+
+class FDivergence(NamedTuple):
+    r"""An f-divergence D_f(P ‖ Q) = E_Q f(p/q), f convex with f(1) = 0, and the pieces of its
+    variational form D_f(P ‖ Q) = sup_T (E_P T − E_Q f*(T)).
+
+    Each field maps a tensor to a tensor of the same shape, elementwise:
+
+    * ``f``: the generator u ↦ f(u), at the density ratio u = p/q ≥ 0;
+    * ``conjugate``: its convex conjugate f*(t) = sup_{u ≥ 0} (ut − f(u)) (``inf`` outside its
+      domain);
+    * ``activation``: v ↦ T = g(v), from a critic's unconstrained output v ∈ ℝ into the domain
+      of f* (the output activations of the f-GAN);
+    * ``conjugate_of_activation``: v ↦ f*(g(v)), the same composition in a form that does not
+      overflow at large |v|;
+    * ``derivative``: f′, so that the supremum is attained at T* = f′(p/q).
+
+    References:
+        | f-GAN: Training Generative Neural Samplers using Variational Divergence Minimization
+        | (Nowozin, Cseke and Tomioka, 2016), table 2. https://arxiv.org/abs/1606.00709
+    """
+
+    f: Callable[[torch.Tensor], torch.Tensor]
+    conjugate: Callable[[torch.Tensor], torch.Tensor]
+    activation: Callable[[torch.Tensor], torch.Tensor]
+    conjugate_of_activation: Callable[[torch.Tensor], torch.Tensor]
+    derivative: Callable[[torch.Tensor], torch.Tensor]
+
+
+_LOG2 = math.log(2)
+
+
+def _outside(t: torch.Tensor, inside: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """``value`` where ``inside``, +inf elsewhere (the conjugate outside its domain)."""
+    return torch.where(inside, value, torch.full_like(t, math.inf))
+
+
+F_DIVERGENCES: dict[str, FDivergence] = {
+    # KL(P ‖ Q): f(u) = u log u, f*(t) = e^{t−1} on ℝ, T* = 1 + log(p/q)
+    "kl": FDivergence(
+        f=lambda u: torch.special.xlogy(u, u),
+        conjugate=lambda t: torch.exp(t - 1),
+        activation=lambda v: v,
+        conjugate_of_activation=lambda v: torch.exp(v - 1),
+        derivative=lambda u: 1 + torch.log(u),
+    ),
+    # JS(P, Q) = ½ KL(P ‖ M) + ½ KL(Q ‖ M): f(u) = ½ (u log u − (u + 1) log((u + 1)/2)),
+    # f*(t) = −½ log(2 − e^{2t}) for t < ½ log 2; T = ½ (log 2 + log σ(v)), T* = ½ log(2p/(p + q))
+    "js": FDivergence(
+        f=lambda u: 0.5 * (torch.special.xlogy(u, u) - (u + 1) * torch.log((u + 1) / 2)),
+        conjugate=lambda t: _outside(
+            t, t < _LOG2 / 2, -0.5 * torch.log(2 - torch.exp(2 * t.clamp(max=_LOG2 / 2)))
+        ),
+        activation=lambda v: 0.5 * (_LOG2 - torch.nn.functional.softplus(-v)),
+        conjugate_of_activation=lambda v: 0.5 * (torch.nn.functional.softplus(v) - _LOG2),
+        derivative=lambda u: 0.5 * torch.log(2 * u / (u + 1)),
+    ),
+    # TV(P, Q) = ½ ∫ |p − q|: f(u) = ½ |u − 1|, f*(t) = t for |t| ≤ ½, T* = ½ sign(p − q)
+    "tv": FDivergence(
+        f=lambda u: 0.5 * (u - 1).abs(),
+        conjugate=lambda t: _outside(t, t.abs() <= 0.5, t),
+        activation=lambda v: 0.5 * torch.tanh(v),
+        conjugate_of_activation=lambda v: 0.5 * torch.tanh(v),
+        derivative=lambda u: 0.5 * torch.sign(u - 1),
+    ),
+}
+
+
+def f_divergence_bound(
+    critic_p: torch.Tensor, critic_q: torch.Tensor, divergence: str = "kl"
+) -> torch.Tensor:
+    r"""The variational lower bound E_P T − E_Q f*(T) ≤ D_f(P ‖ Q), from a critic's outputs.
+
+    For f convex with f(1) = 0 and f** = f, f(u) = sup_t (ut − f*(t)); putting u = p(x)/q(x)
+    and t = T(x) in D_f(P ‖ Q) = ∫ q f(p/q) gives, for every test function T,
+
+        D_f(P ‖ Q) ≥ E_{x∼P} T(x) − E_{y∼Q} f*(T(y)),
+
+    with equality at T = f′(p/q). The critic's raw outputs v are mapped to T = g(v) by the
+    divergence's activation (:data:`F_DIVERGENCES`), so that f*(T) is finite. The averages over
+    samples estimate the bound without bias; maximised over a class of critics, they give the
+    class's lower bound of D_f. Differentiable: minus it is the critic's training loss.
+
+    References:
+        | Estimating divergence functionals and the likelihood ratio by convex risk minimization
+        | (Nguyen, Wainwright and Jordan, 2010). https://doi.org/10.1109/TIT.2010.2068870
+        | f-GAN (Nowozin, Cseke and Tomioka, 2016). https://arxiv.org/abs/1606.00709
+
+    Arguments:
+        critic_p: the critic's outputs v(x_i) at samples x_i ∼ P, shape ``(n,)``.
+        critic_q: its outputs v(y_j) at samples y_j ∼ Q, shape ``(m,)``.
+        divergence: a key of :data:`F_DIVERGENCES`: ``"kl"``, ``"js"`` or ``"tv"``.
+
+    Example:
+        A constant critic sees nothing: T = 1 gives 1 − f*(1) = 0 for the KL. Between N(0, 1)
+        and N(1, 1) the optimal critic T* = 1 + log(p/q) = 1.5 − x attains KL = ½:
+
+        >>> float(f_divergence_bound(torch.ones(3), torch.ones(5), "kl"))
+        0.0
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x, y = torch.randn(10**5, generator=g), 1 + torch.randn(10**5, generator=g)
+        >>> round(float(f_divergence_bound(1.5 - x, 1.5 - y, "kl")), 2)
+        0.5
+    """
+    if divergence not in F_DIVERGENCES:
+        raise ValueError(f"divergence must be one of {sorted(F_DIVERGENCES)}, got {divergence!r}")
+    for t, name in ((critic_p, "critic_p"), (critic_q, "critic_q")):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor of shape (n,), got {type(t).__name__}")
+        if t.ndim != 1 or t.numel() == 0:
+            raise ValueError(
+                f"{name} must be a non-empty tensor of shape (n,), got {tuple(t.shape)}"
+            )
+    return _f_divergence_bound(critic_p, critic_q, F_DIVERGENCES[divergence])
+
+
+def _f_divergence_bound(v_p: torch.Tensor, v_q: torch.Tensor, f: FDivergence) -> torch.Tensor:
+    """The computation behind :func:`f_divergence_bound` (which checks the arguments):
+    E_P T − E_Q f*(T), T = g(v), from the raw outputs v of a critic at samples of P and of Q."""
+    return f.activation(v_p).mean() - f.conjugate_of_activation(v_q).mean()
 
 
 # -------------------------------------------------------------------------------- weak form

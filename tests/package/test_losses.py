@@ -514,3 +514,84 @@ def test_mmd_gradients_peak_at_the_kernel_width():
     shape = thetas * torch.exp(-(thetas**2) / (2 * 0.5**2))
     assert float(thetas[grads.argmax()]) == pytest.approx(0.5)
     assert torch.allclose(grads / grads.max(), shape / shape.max(), atol=0.05)
+
+
+# --------------------------------------------------------------- f-divergences, variational form
+
+# two laws on {0, 1, 2} with dyadic weights: a sample listing the atoms in proportion makes every
+# sample mean an exact expectation
+P_ATOMS, Q_ATOMS = [0, 1, 1, 2, 2, 2, 2, 2], [0, 0, 0, 0, 1, 1, 2, 2]
+P_WEIGHTS, Q_WEIGHTS = np.array([1, 2, 5]) / 8, np.array([4, 2, 2]) / 8
+
+
+def f_divergence_by_scipy(name):
+    """D_f of the two atom laws, independently: scipy's relative entropy and Jensen–Shannon."""
+    from scipy.special import rel_entr
+
+    return {
+        "kl": float(rel_entr(P_WEIGHTS, Q_WEIGHTS).sum()),
+        "js": float(jensenshannon(P_WEIGHTS, Q_WEIGHTS)) ** 2,  # natural log: JS itself
+        "tv": 0.5 * float(np.abs(P_WEIGHTS - Q_WEIGHTS).sum()),
+    }[name]
+
+
+@pytest.mark.parametrize("name", sorted(losses.F_DIVERGENCES))
+def test_f_divergence_conjugate_is_the_legendre_transform(name):
+    from scipy.optimize import minimize_scalar
+
+    fd = losses.F_DIVERGENCES[name]
+    v = torch.linspace(-3, 3, 13, dtype=torch.float64)
+    t = fd.activation(v)  # inside the domain of f*
+    for ti, conj in zip(t.tolist(), fd.conjugate(t).tolist()):
+        # f*(t) = sup_{u ≥ 0} (ut − f(u)), by a bounded scalar search on u = e^s (and u = 0)
+        def minus(s, ti=ti):
+            u = torch.tensor(math.exp(s), dtype=torch.float64)
+            return -(math.exp(s) * ti - float(fd.f(u)))
+
+        best = -minimize_scalar(
+            minus, bounds=(-30, 30), method="bounded", options={"xatol": 1e-10}
+        ).fun
+        best = max(best, -float(fd.f(torch.tensor(0.0, dtype=torch.float64))))
+        assert conj == pytest.approx(best, abs=1e-6), (name, ti)
+    assert torch.allclose(fd.conjugate(t), fd.conjugate_of_activation(v), atol=1e-12)
+    assert torch.isfinite(fd.conjugate_of_activation(torch.tensor([-80.0, 80.0]))).all()
+    assert float(fd.f(torch.tensor(1.0))) == 0  # f(1) = 0: D_f(P ‖ P) = 0
+
+
+@pytest.mark.parametrize("name", sorted(losses.F_DIVERGENCES))
+def test_f_divergence_bound_is_attained_at_the_derivative_and_below_it_elsewhere(name, dtype):
+    fd = losses.F_DIVERGENCES[name]
+    ratio = torch.tensor(P_WEIGHTS / Q_WEIGHTS, dtype=torch.float64)
+    # the raw output v whose activation is T* = f′(p/q) (for TV, tanh saturates: v = ±40)
+    v_star = {"kl": 1 + ratio.log(), "js": ratio.log(), "tv": 40 * torch.sign(ratio - 1)}[name]
+    assert torch.allclose(fd.activation(v_star), fd.derivative(ratio), atol=1e-12)
+    v_star = v_star.to(dtype)
+    p_atoms, q_atoms = torch.tensor(P_ATOMS), torch.tensor(Q_ATOMS)
+    exact = f_divergence_by_scipy(name)
+    tol = 1e-12 if dtype == torch.float64 else 1e-6
+    bound = losses.f_divergence_bound(v_star[p_atoms], v_star[q_atoms], name)
+    assert float(bound) == pytest.approx(exact, abs=tol)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):  # any other critic stays below (the Fenchel–Young inequality)
+        v = v_star + torch.randn(3, generator=g, dtype=torch.float64).to(dtype)
+        assert float(losses.f_divergence_bound(v[p_atoms], v[q_atoms], name)) <= exact + tol
+
+
+def test_js_bound_is_the_gan_discriminator_objective():
+    # JS ≥ log 2 + ½ (E_P log σ(v) + E_Q log(1 − σ(v))): the GAN's discriminator (Chapter 6)
+    from gencourse import gan
+
+    g = torch.Generator().manual_seed(1)
+    v_p, v_q = torch.randn(50, generator=g), torch.randn(70, generator=g)
+    gan_loss = gan.discriminator_loss(v_p, v_q, "gan")  # −E log σ(v) − E log(1 − σ(v))
+    bound = losses.f_divergence_bound(v_p, v_q, "js")
+    assert float(bound) == pytest.approx(math.log(2) - 0.5 * float(gan_loss), abs=1e-6)
+
+
+def test_f_divergence_bound_checks_its_arguments():
+    with pytest.raises(ValueError, match="divergence"):
+        losses.f_divergence_bound(torch.zeros(2), torch.zeros(2), "hellinger")
+    with pytest.raises(TypeError, match="critic_p"):
+        losses.f_divergence_bound([0.0, 1.0], torch.zeros(2))
+    with pytest.raises(ValueError, match="critic_q"):
+        losses.f_divergence_bound(torch.zeros(2), torch.zeros(2, 1))
