@@ -11,6 +11,8 @@ moment-matching generator), :mod:`gencourse.metrics` (evaluation),
 (the one network builder), :mod:`gencourse.explore` (the chapters' interactive experiments),
 :mod:`gencourse.figures` (their drawing functions, one module per chapter),
 :mod:`gencourse.train` (the one training loop of the models that minimise one loss),
+:mod:`gencourse.triangular` (the Knothe–Rosenblatt map), :mod:`gencourse.variational` (a flow
+trained towards an energy by the reverse KL),
 :mod:`gencourse.parallel` (independent trainings side by side, one per CPU core) and
 :mod:`gencourse.timing` (the processor time of a computation, for the chapters' cost curves).
 
@@ -36,6 +38,8 @@ from . import (
     timing,
     train,
     transport,
+    triangular,
+    variational,
 )
 from .config import BUDGETS, budget, by_budget, device, manual_seed, progress_bar
 
@@ -63,5 +67,7 @@ __all__ = [
     "timing",
     "train",
     "transport",
+    "triangular",
+    "variational",
 ]
 __version__ = "0.1.0"
