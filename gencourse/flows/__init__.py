@@ -26,6 +26,8 @@ Where each concept lives (private modules; import everything from ``gencourse.fl
 ``_elementwise.py``         :class:`DiagonalScaling` (NICE), :class:`ActNorm` (Glow),
                             :class:`Permutation`
 ``_autoregressive.py``      :class:`MADE`, :class:`MaskedAutoregressive` (MAF and IAF)
+``_spline.py``              :class:`SplineCoupling` (neural spline flows),
+                            :func:`rational_quadratic_spline`, :func:`spline_flow`
 ``_flow.py``                :class:`Flow`, the composition with its density and sampler
 ``_constructors.py``        :func:`nice`, :func:`real_nvp`, :func:`maf`
 ``_layerwise.py``           the flow after t layers: :func:`warp`, :func:`layer_log_prob`
@@ -57,6 +59,7 @@ from ._reference import (
     pushforward_log_prob,
     standard_normal_log_prob,
 )
+from ._spline import SplineCoupling, rational_quadratic_spline, spline_flow
 from ._train import FlowHistory, NonFiniteLossError, train_flow
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
     "MaskedAutoregressive",
     "NonFiniteLossError",
     "Permutation",
+    "SplineCoupling",
     "alternating_mask",
     "autograd_jacobian",
     "autograd_log_abs_det",
@@ -85,8 +89,10 @@ __all__ = [
     "maf",
     "nice",
     "pushforward_log_prob",
+    "rational_quadratic_spline",
     "real_nvp",
     "soft_clamp",
+    "spline_flow",
     "standard_normal_log_prob",
     "train_flow",
     "warp",
