@@ -441,7 +441,7 @@ def test_classifier_two_sample_test_against_an_independent_knn_and_the_binomial_
 
     g = torch.Generator().manual_seed(3)
     x = torch.randn(100, 2, generator=g, dtype=torch.float64)
-    y = 0.4 + torch.randn(100, 2, generator=g, dtype=torch.float64)
+    y = 0.6 + torch.randn(100, 2, generator=g, dtype=torch.float64)
     result = metrics.classifier_two_sample_test(x, y, k=5, permutations=2000, seed=4)
     # the same split (the function's first draw), classified by a majority of the 5 nearest
     # training points found with torch.cdist
@@ -452,9 +452,20 @@ def test_classifier_two_sample_test_against_an_independent_knn_and_the_binomial_
     predicted = labels[train][nearest].sum(1) > 2.5
     correct = int((predicted == labels[test].bool()).sum())
     assert result.correct == correct and result.accuracy == correct / 100 and result.n_test == 100
-    # the permutation null is close to the binomial null Bin(100, 1/2) of independent guesses
+    # the permutation p-value estimated independently (2000 other label permutations, the same
+    # neighbours): equal within 4 Monte Carlo standard errors of the two estimates
+    g_null = torch.Generator().manual_seed(5)
+    null = []
+    for _ in range(2000):
+        shuffled = labels[torch.randperm(200, generator=g_null)]
+        votes = shuffled[train][nearest].sum(1) > 2.5
+        null.append(int((votes == shuffled[test].bool()).sum()))
+    p_ref = (1 + sum(c >= correct for c in null)) / 2001
+    assert abs(result.p_value - p_ref) < 4 * math.sqrt(2 * p_ref * (1 - p_ref) / 2000) + 1e-3
+    # and close to the binomial null Bin(100, 1/2) of independent guesses
     binomial = stats.binomtest(correct, 100, 0.5, alternative="greater").pvalue
     assert abs(result.p_value - binomial) < 0.5 * binomial + 0.01, (result.p_value, binomial)
+    assert 0.001 < p_ref < 0.2, p_ref  # a case where the p-value is neither trivial nor 1
     same = metrics.classifier_two_sample_test(x, x.flip(0) + 0, permutations=200)
     assert same.p_value > 0.5  # identical point sets: no classifier can do better than chance
 
