@@ -11,6 +11,12 @@ r"""Metrics for evaluating generative models (shared by the GAN and the evaluati
   points inside the union of k-nearest-neighbour balls of the real points, and conversely;
   :func:`equal_size_precision_recall` compares sets of equal size, as the k-NN radii shrink as a
   set grows.
+* **Kernel inception distance** (Bińkowski et al. 2018): the unbiased MMD² (a U-statistic) with the
+  cubic kernel (xᵀy/d + 1)³ on the same features; its expectation does not depend on n.
+* **Data-copying test** (Meehan et al. 2020, one cell): Mann–Whitney z of the samples' distances
+  to the training set against held-out data's; z ≪ 0 flags copies, which the FID cannot see.
+* **Classifier two-sample test** (Lopez-Paz & Oquab 2017): held-out accuracy of a k-NN telling
+  samples from data, with a permutation p-value.
 * The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
   :func:`gencourse.losses.sliced_wasserstein`, re-exported here.
 
