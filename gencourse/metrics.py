@@ -11,6 +11,12 @@ r"""Metrics for evaluating generative models (shared by the GAN and the evaluati
   points inside the union of k-nearest-neighbour balls of the real points, and conversely;
   :func:`equal_size_precision_recall` compares sets of equal size, as the k-NN radii shrink as a
   set grows.
+* **Kernel inception distance** (Bińkowski et al. 2018): the unbiased MMD² (a U-statistic) with the
+  cubic kernel (xᵀy/d + 1)³ on the same features; its expectation does not depend on n.
+* **Data-copying test** (Meehan et al. 2020, one cell): Mann–Whitney z of the samples' distances
+  to the training set against held-out data's; z ≪ 0 flags copies, which the FID cannot see.
+* **Classifier two-sample test** (Lopez-Paz & Oquab 2017): held-out accuracy of a k-NN telling
+  samples from data, with a permutation p-value.
 * The exact and sliced Wasserstein distances are :func:`gencourse.losses.wasserstein` and
   :func:`gencourse.losses.sliced_wasserstein`, re-exported here.
 
@@ -29,6 +35,7 @@ VEEGAN and PacGAN: 2500 samples, 3-standard-deviation threshold):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +46,13 @@ from .classifier import digits_classifier
 from .losses import as_pair, sliced_wasserstein, wasserstein
 
 __all__ = [
+    "ClassifierTwoSampleTest",
+    "DataCopyingTest",
     "DigitsReport",
     "FrechetCurve",
     "ModeStatistics",
+    "classifier_two_sample_test",
+    "data_copying_test",
     "digits_inception_score",
     "digits_report",
     "equal_size_precision_recall",
@@ -52,6 +63,7 @@ __all__ = [
     "frechet_distance",
     "gaussian_fit",
     "inception_score",
+    "kernel_inception_distance",
     "mode_statistics",
     "precision_recall",
     "sliced_wasserstein",
@@ -523,6 +535,219 @@ def equal_size_precision_recall(
         p, r = _precision_recall(real[real_rows], fake[fake_rows], k, batch_size)
         precision, recall = precision + p / repeats, recall + r / repeats
     return precision, recall
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernel inception distance, data copying, classifier two-sample test
+# ----------------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def kernel_inception_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    r"""Kernel inception distance: the unbiased estimate (a U-statistic) of MMD²(P, Q) between
+    feature sets ``x`` ``(n, d)`` ~ P and ``y`` ``(m, d)`` ~ Q, with the cubic polynomial kernel
+    k(a, b) = (aᵀb / d + 1)³ (Bińkowski et al. 2018):
+
+    KID = 1/(n(n−1)) Σ_{i≠j} k(x_i, x_j) + 1/(m(m−1)) Σ_{i≠j} k(y_i, y_j)
+          − 2/(nm) Σ_{i,j} k(x_i, y_j).
+
+    Unlike the FID, its expectation does not depend on n and m: E KID = MMD²(P, Q), which is 0
+    when P = Q, so a single estimate may be negative. On the digits classifier's features (the
+    FID's) it is the book's KID. Needs n, m ≥ 2; computed in float64 on the tensors' device.
+
+    References:
+        | Demystifying MMD GANs (Bińkowski et al., 2018)
+        | https://arxiv.org/abs/1801.01401
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x, y = torch.randn(500, 4, generator=g), torch.randn(500, 4, generator=g)
+        >>> abs(kernel_inception_distance(x, y)) < 0.05 < kernel_inception_distance(x, y + 1)
+        True
+    """
+    x, y = as_pair(x, y)
+    for name, points in (("x", x), ("y", y)):
+        if points.shape[0] < 2:
+            raise ValueError(f"{name} must hold at least 2 points (a U-statistic), got 1")
+    return _kernel_inception_distance(x.detach().double(), y.detach().double())
+
+
+def _kernel_inception_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    """The U-statistic MMD²_u of float64 ``x`` ``(n, d)`` and ``y`` ``(m, d)`` with
+    k(a, b) = (aᵀb / d + 1)³: the diagonals k(x_i, x_i) are left out of the within-set means
+    (:func:`kernel_inception_distance` checks the arguments)."""
+    n, m, d = x.shape[0], y.shape[0], x.shape[1]
+    k_xx = (x @ x.T / d + 1) ** 3
+    k_yy = (y @ y.T / d + 1) ** 3
+    k_xy = (x @ y.T / d + 1) ** 3
+    within_x = (k_xx.sum() - k_xx.diagonal().sum()) / (n * (n - 1))
+    within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
+    return float(within_x + within_y - 2 * k_xy.mean())
+
+
+@dataclass(frozen=True)
+class DataCopyingTest:
+    """Result of :func:`data_copying_test`."""
+
+    z: float  # Mann–Whitney z: < 0 when samples lie closer to the training set than held-out data
+    p_value: float  # one-sided Φ(z): small when the samples copy the training set
+    u: float  # the samples' Mann–Whitney U: pairs (i, j) with a_i > b_j, ties counting ½
+    median_sample_distance: float  # median distance from a sample to its nearest training point
+    median_held_out_distance: float  # the same for the held-out points
+
+    def __str__(self) -> str:
+        return (
+            f"z = {self.z:.2f} (p = {self.p_value:.2g}), median distance to the training set "
+            f"{self.median_sample_distance:.3f} (held out: {self.median_held_out_distance:.3f})"
+        )
+
+
+@torch.no_grad()
+def data_copying_test(
+    samples: torch.Tensor, training: torch.Tensor, held_out: torch.Tensor
+) -> DataCopyingTest:
+    r"""The data-copying test of Meehan et al. (2020) with one cell: do the ``samples`` ``(n, d)``
+    lie closer to the ``training`` set ``(N, d)`` than fresh data ``held_out`` ``(m, d)`` does?
+
+    With a_i = min_k ‖samples_i − training_k‖ and b_j = min_k ‖held_out_j − training_k‖, the
+    Mann–Whitney statistic U = Σ_{i,j} (1[a_i > b_j] + ½ 1[a_i = b_j]) has mean nm/2 and variance
+    σ² = nm/12 · (n + m + 1 − Σ_t (t³ − t) / ((n + m)(n + m − 1))) (t: the sizes of groups of
+    tied distances) when the samples are as far from the training set as fresh data is, and
+    z = (U − nm/2) / σ (no continuity correction). z ≪ 0: the samples copy the training set
+    (p = Φ(z), one-sided); z ≫ 0: they lie farther from it than the data (underfitting). Meehan
+    et al. also split the space into cells and average z over them, which sees copying
+    in a region only; with one cell the test sees copying that dominates the samples.
+
+    References:
+        | A Non-Parametric Test to Detect Data-Copying in Generative Models
+          (Meehan, Chaudhuri & Dasgupta, 2020)
+        | https://arxiv.org/abs/2004.05675
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> train, fresh = torch.randn(300, 2, generator=g), torch.randn(100, 2, generator=g)
+        >>> copies = train[:100] + 0.01 * torch.randn(100, 2, generator=g)
+        >>> data_copying_test(copies, train, fresh).p_value < 1e-6
+        True
+    """
+    samples = as_points(samples, "samples")
+    training = as_points(training, "training", dim=samples.shape[1])
+    held_out = as_points(held_out, "held_out", dim=samples.shape[1])
+    if len({samples.device, training.device, held_out.device}) > 1:
+        raise ValueError("samples, training and held_out must be on the same device")
+    return _data_copying_test(samples.double(), training.double(), held_out.double())
+
+
+def _data_copying_test(
+    samples: torch.Tensor, training: torch.Tensor, held_out: torch.Tensor
+) -> DataCopyingTest:
+    """Nearest-training-point distances a (samples) and b (held out), their Mann–Whitney U with
+    tie-averaged ranks and its normal z (:func:`data_copying_test` checks the arguments)."""
+    a = torch.cdist(samples, training).min(dim=1).values
+    b = torch.cdist(held_out, training).min(dim=1).values
+    n, m = a.numel(), b.numel()
+    pooled = torch.cat([a, b])
+    _, inverse, counts = torch.unique(pooled, return_inverse=True, return_counts=True)
+    ranks = (torch.cumsum(counts, 0) - (counts - 1) / 2).double()[inverse]  # ties: mean rank
+    u = float(ranks[:n].sum()) - n * (n + 1) / 2
+    ties = float((counts.double() ** 3 - counts).sum()) / ((n + m) * (n + m - 1))
+    sigma = math.sqrt(n * m / 12 * (n + m + 1 - ties))
+    z = (u - n * m / 2) / sigma
+    return DataCopyingTest(
+        z=z,
+        p_value=0.5 * math.erfc(-z / math.sqrt(2)),  # Φ(z)
+        u=u,
+        median_sample_distance=float(a.median()),
+        median_held_out_distance=float(b.median()),
+    )
+
+
+@dataclass(frozen=True)
+class ClassifierTwoSampleTest:
+    """Result of :func:`classifier_two_sample_test`."""
+
+    accuracy: float  # held-out accuracy of the classifier telling x from y
+    p_value: float  # permutation p-value, (1 + #{permuted accuracy ≥ accuracy}) / (1 + B)
+    n_test: int  # points in the held-out half
+    correct: int  # correctly classified held-out points
+
+    def __str__(self) -> str:
+        return f"accuracy {self.accuracy:.3f} on {self.n_test} points (p = {self.p_value:.3g})"
+
+
+@torch.no_grad()
+def classifier_two_sample_test(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    k: int = 5,
+    permutations: int = 1000,
+    seed: int | torch.Generator | None = 0,
+) -> ClassifierTwoSampleTest:
+    r"""Classifier two-sample test of Lopez-Paz & Oquab (2017): can a classifier tell ``x``
+    ``(n, d)`` from ``y`` ``(m, d)``?
+
+    The pooled points, labelled 0 (``x``) and 1 (``y``), are split at random into halves; a
+    k-nearest-neighbour classifier (scikit-learn's ``KNeighborsClassifier``, majority of ``k``
+    neighbours, ``k`` odd) is fitted on one half and scored on the other. Under H₀: P = Q its
+    held-out accuracy is about ½; the p-value compares it with the accuracies obtained after
+    ``permutations`` random permutations of the labels of all points (the split and so the
+    neighbours unchanged): p = (1 + #{t_b ≥ t}) / (1 + B), valid at any size.
+    ``seed``: the package's randomness argument (an int, a ``torch.Generator`` or None).
+
+    References:
+        | Revisiting Classifier Two-Sample Tests (Lopez-Paz & Oquab, 2017)
+        | https://arxiv.org/abs/1610.06545
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x, y = torch.randn(200, 2, generator=g), torch.randn(200, 2, generator=g)
+        >>> classifier_two_sample_test(x, y + 2).p_value < 0.01 < classifier_two_sample_test(
+        ...     x, y).p_value
+        True
+    """
+    x, y = as_pair(x, y)
+    k = check_positive_int(k, "k")
+    if k % 2 == 0:
+        raise ValueError(f"k must be odd (a majority vote without ties), got {k}")
+    permutations = check_positive_int(permutations, "permutations")
+    if (x.shape[0] + y.shape[0]) // 2 <= k:
+        raise ValueError(
+            f"k must be smaller than the {(x.shape[0] + y.shape[0]) // 2} training points "
+            f"(half of x and y), got {k}"
+        )
+    return _classifier_two_sample_test(x, y, k, permutations, make_generator(seed))
+
+
+def _classifier_two_sample_test(
+    x: torch.Tensor, y: torch.Tensor, k: int, permutations: int, generator: torch.Generator | None
+) -> ClassifierTwoSampleTest:
+    """Fit k-NN on a random half of the labelled pooled points, score it on the other half, and
+    rescore it with permuted labels (:func:`classifier_two_sample_test` checks the arguments)."""
+    from sklearn.neighbors import KNeighborsClassifier  # a well-kept k-NN, not a hand-written one
+
+    points = torch.cat([x, y]).detach().double().cpu().numpy()
+    labels = np.r_[np.zeros(x.shape[0], dtype=np.int64), np.ones(y.shape[0], dtype=np.int64)]
+    order = torch.randperm(len(labels), generator=generator).numpy()
+    train, test = order[: len(order) // 2], order[len(order) // 2 :]
+    knn = KNeighborsClassifier(n_neighbors=k).fit(points[train], labels[train])
+    correct = int((knn.predict(points[test]) == labels[test]).sum())
+    # the permutation null: the same neighbours, labels shuffled over all points
+    neighbours = knn.kneighbors(points[test], return_distance=False)  # (n_test, k) in train
+    shuffled = np.stack(
+        [
+            labels[torch.randperm(len(labels), generator=generator).numpy()]
+            for _ in range(permutations)
+        ]
+    )
+    votes = shuffled[:, train][:, neighbours].sum(axis=2) > k / 2  # (B, n_test)
+    null_correct = (votes == shuffled[:, test].astype(bool)).sum(axis=1)
+    return ClassifierTwoSampleTest(
+        accuracy=correct / len(test),
+        p_value=float((1 + (null_correct >= correct).sum()) / (1 + permutations)),
+        n_test=len(test),
+        correct=correct,
+    )
 
 
 # ----------------------------------------------------------------------------------------------

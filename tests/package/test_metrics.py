@@ -363,3 +363,117 @@ def test_subset_fids_against_scipy_on_the_same_subsets():
         assert float(value) == pytest.approx(ref, rel=1e-8)
     with pytest.raises(ValueError, match="n must be"):
         metrics.subset_fids(301, features=features, reference_fit=fit)
+
+
+def _cubic_mmd2_by_loops(x: np.ndarray, y: np.ndarray) -> float:
+    """The KID's U-statistic written out as Bińkowski et al. define it, one pair at a time."""
+    n, m, d = len(x), len(y), x.shape[1]
+    k = lambda a, b: (float(a @ b) / d + 1) ** 3  # noqa: E731
+    within_x = sum(k(x[i], x[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    within_y = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    across = sum(k(x[i], y[j]) for i in range(n) for j in range(m)) / (n * m)
+    return within_x + within_y - 2 * across
+
+
+def test_kernel_inception_distance_against_the_u_statistic_by_loops():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(7, 3, generator=g), 0.5 + torch.randn(9, 3, generator=g)
+    reference = _cubic_mmd2_by_loops(x.double().numpy(), y.double().numpy())
+    assert metrics.kernel_inception_distance(x, y) == pytest.approx(reference, rel=1e-6)
+
+
+def test_kernel_inception_distance_is_unbiased_where_the_v_statistic_is_not():
+    # 400 pairs of samples of 5 points of one law: the U-statistic's mean is 0 within three
+    # standard errors, while keeping the diagonals (the biased V-statistic) lifts it by about
+    # E[k(x, x) − k(x, y)] (1/5 + 1/5), far more than three standard errors
+    g = torch.Generator().manual_seed(1)
+    values, biased = [], []
+    for _ in range(400):
+        x, y = torch.randn(5, 2, generator=g), torch.randn(5, 2, generator=g)
+        values.append(metrics.kernel_inception_distance(x, y))
+        k = lambda a, b: (a.double() @ b.double().T / 2 + 1) ** 3  # noqa: E731
+        biased.append(float(k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()))
+    mean, se = statistics.mean(values), statistics.stdev(values) / math.sqrt(400)
+    assert abs(mean) < 3 * se, (mean, se)
+    assert statistics.mean(biased) > 10 * se, (statistics.mean(biased), se)
+
+
+def test_kernel_inception_distance_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="x must hold at least 2"):
+        metrics.kernel_inception_distance(torch.randn(1, 3), torch.randn(4, 3))
+    with pytest.raises(ValueError, match="y must have 3 columns"):
+        metrics.kernel_inception_distance(torch.randn(4, 3), torch.randn(4, 2))
+    with pytest.raises(TypeError, match="x must have a floating-point dtype"):
+        metrics.kernel_inception_distance(torch.ones(4, 3, dtype=torch.long), torch.randn(4, 3))
+
+
+@pytest.mark.parametrize("lattice", [False, True])
+def test_data_copying_test_against_scipy_mann_whitney(lattice):
+    from scipy import stats
+
+    g = torch.Generator().manual_seed(2)
+    training = torch.randn(60, 2, generator=g, dtype=torch.float64)
+    samples = training[:30] + 0.3 * torch.randn(30, 2, generator=g, dtype=torch.float64)
+    held_out = torch.randn(40, 2, generator=g, dtype=torch.float64)
+    if lattice:  # integer points: many tied distances, which the tie correction handles
+        training, samples, held_out = (torch.round(2 * t) for t in (training, samples, held_out))
+    result = metrics.data_copying_test(samples, training, held_out)
+    a = torch.cdist(samples, training).min(1).values.numpy()
+    b = torch.cdist(held_out, training).min(1).values.numpy()
+    reference = stats.mannwhitneyu(
+        a, b, alternative="less", method="asymptotic", use_continuity=False
+    )
+    assert result.u == pytest.approx(reference.statistic, abs=1e-9)
+    assert result.p_value == pytest.approx(reference.pvalue, rel=1e-6)
+    if not lattice:  # the samples are noisy copies: closer to the training set than fresh data
+        assert result.z < 0 and result.median_sample_distance < result.median_held_out_distance
+
+
+def test_data_copying_test_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="held_out must have 2 columns"):
+        metrics.data_copying_test(torch.randn(5, 2), torch.randn(5, 2), torch.randn(5, 3))
+    with pytest.raises(TypeError, match="training must be a torch.Tensor"):
+        metrics.data_copying_test(torch.randn(5, 2), [[0.0, 1.0]], torch.randn(5, 2))
+
+
+def test_classifier_two_sample_test_against_an_independent_knn_and_the_binomial_null():
+    from scipy import stats
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(100, 2, generator=g, dtype=torch.float64)
+    y = 0.6 + torch.randn(100, 2, generator=g, dtype=torch.float64)
+    result = metrics.classifier_two_sample_test(x, y, k=5, permutations=2000, seed=4)
+    # the same split (the function's first draw), classified by a majority of the 5 nearest
+    # training points found with torch.cdist
+    order = torch.randperm(200, generator=torch.Generator().manual_seed(4))
+    points, labels = torch.cat([x, y]), torch.cat([torch.zeros(100), torch.ones(100)])
+    train, test = order[:100], order[100:]
+    nearest = torch.cdist(points[test], points[train]).topk(5, largest=False).indices
+    predicted = labels[train][nearest].sum(1) > 2.5
+    correct = int((predicted == labels[test].bool()).sum())
+    assert result.correct == correct and result.accuracy == correct / 100 and result.n_test == 100
+    # the permutation p-value estimated independently (2000 other label permutations, the same
+    # neighbours): equal within 4 Monte Carlo standard errors of the two estimates
+    g_null = torch.Generator().manual_seed(5)
+    null = []
+    for _ in range(2000):
+        shuffled = labels[torch.randperm(200, generator=g_null)]
+        votes = shuffled[train][nearest].sum(1) > 2.5
+        null.append(int((votes == shuffled[test].bool()).sum()))
+    p_ref = (1 + sum(c >= correct for c in null)) / 2001
+    assert abs(result.p_value - p_ref) < 4 * math.sqrt(2 * p_ref * (1 - p_ref) / 2000) + 1e-3
+    # and close to the binomial null Bin(100, 1/2) of independent guesses
+    binomial = stats.binomtest(correct, 100, 0.5, alternative="greater").pvalue
+    assert abs(result.p_value - binomial) < 0.5 * binomial + 0.01, (result.p_value, binomial)
+    assert 0.001 < p_ref < 0.2, p_ref  # a case where the p-value is neither trivial nor 1
+    same = metrics.classifier_two_sample_test(x, x.flip(0) + 0, permutations=200)
+    assert same.p_value > 0.5  # identical point sets: no classifier can do better than chance
+
+
+def test_classifier_two_sample_test_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="k must be odd"):
+        metrics.classifier_two_sample_test(torch.randn(20, 2), torch.randn(20, 2), k=4)
+    with pytest.raises(ValueError, match="k must be smaller"):
+        metrics.classifier_two_sample_test(torch.randn(3, 2), torch.randn(3, 2), k=3)
+    with pytest.raises(TypeError, match="permutations must be an int"):
+        metrics.classifier_two_sample_test(torch.randn(9, 2), torch.randn(9, 2), permutations=1.5)
