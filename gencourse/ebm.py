@@ -9,6 +9,8 @@ r"""Energy-based models: Gibbs densities p_θ(x) = e^{−V_θ(x)} / Z_θ, MCMC s
   is ∇_θ E_data[V_θ] − E_{p_θ}[∇_θ V_θ] (the ∇ log Z_θ term is an expectation under the model);
   the second, "negative" phase is estimated with persistent Langevin chains (persistent
   contrastive divergence).
+* :func:`score_matching_loss` and :func:`denoising_score_matching_loss` fit V_θ without MCMC and
+  without Z: they compare scores ∇ log p_θ = −∇V_θ, in which Z_θ does not appear.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ __all__ = [
     "histogram_tv",
     "partition_function",
     "quadrature_cost",
+    "denoising_score_matching_loss",
+    "score_matching_loss",
     "train_ebm",
 ]
 
@@ -518,6 +522,103 @@ def _train_ebm(
         desc="EBM (PCD)",
         hint="training diverged; lower lr or step_size, or raise regularization",
     )
+
+
+def score_matching_loss(energy: Energy, x: torch.Tensor) -> torch.Tensor:
+    r"""Hyvärinen's score-matching loss J(θ) = mean over x of ½ ‖∇V_θ(x)‖² − ΔV_θ(x).
+
+    For x ~ ρ*, E J(θ) = ½ E_ρ* ‖∇ log ρ* − ∇ log p_θ‖² − ½ E_ρ* ‖∇ log ρ*‖²: the Fisher divergence
+    between ρ* and p_θ ∝ e^{−V_θ} up to a constant that does not depend on θ (integration by
+    parts, when ρ* ∇V_θ vanishes at infinity). Neither Z_θ nor MCMC enters. The Laplacian
+    ΔV_θ = Σ_i ∂²V_θ/∂x_i² is exact, by one more backward pass per coordinate (d of them: cheap
+    in low dimension). The result keeps its graph, so that it can be minimised over θ.
+
+    References:
+        | Estimation of non-normalized statistical models by score matching (Hyvärinen, 2005)
+        | https://jmlr.org/papers/v6/hyvarinen05a.html
+
+    Arguments:
+        energy: V_θ, mapping ``(n, d)`` to ``(n,)``; twice differentiable.
+        x: data points, shape ``(n, d)``, on the energy's device.
+
+    Returns:
+        The scalar loss (a 0-dimensional tensor).
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(2), torch.eye(2))  # ∇V = x, ΔV = 2
+        >>> float(score_matching_loss(energy, torch.tensor([[1.0, 2.0]])).detach())  # ½ · 5 − 2
+        0.5
+    """
+    _check_energy(energy)
+    x = as_points(x, "x", dim=energy.dim, device=module_device(energy))
+    return _score_matching_loss(energy, x)
+
+
+def _score_matching_loss(energy: Energy, x: torch.Tensor) -> torch.Tensor:
+    """mean ½‖∇V(x)‖² − ΔV(x), the Laplacian as the trace of the Hessian, one row of it per
+    backward pass (:func:`score_matching_loss` checks the arguments)."""
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(energy(x).sum(), x, create_graph=True)
+        laplacian = sum(
+            torch.autograd.grad(grad[:, i].sum(), x, create_graph=True)[0][:, i]
+            for i in range(x.shape[1])
+        )
+        return (0.5 * grad.square().sum(dim=1) - laplacian).mean()
+
+
+def denoising_score_matching_loss(
+    energy: Energy,
+    x: torch.Tensor,
+    sigma: float,
+    *,
+    seed: int | torch.Generator | None = None,
+) -> torch.Tensor:
+    r"""Vincent's denoising score-matching loss: mean of ½ ‖s_θ(x + σε) + ε/σ‖², ε ~ N(0, I).
+
+    Here s_θ = ∇ log p_θ = −∇V_θ is the model's score, and −ε/σ is the score of the noising
+    kernel N(x̃; x, σ²I) at x̃ = x + σε. In expectation the loss equals the Fisher divergence
+    ½ E ‖∇ log ρ_σ − s_θ‖² between the smoothed law ρ_σ = ρ* ∗ N(0, σ²I) and p_θ, plus a constant
+    independent of θ: it fits the noisy data's score, with first derivatives only. One ε is drawn
+    for each point.
+
+    References:
+        | A connection between score matching and denoising autoencoders (Vincent, 2011)
+        | https://doi.org/10.1162/NECO_a_00142
+
+    Arguments:
+        energy: V_θ, mapping ``(n, d)`` to ``(n,)``.
+        x: data points, shape ``(n, d)``, on the energy's device.
+        sigma: the noise level σ > 0.
+        seed: an int, a :class:`torch.Generator` or ``None`` (torch's global generator): the
+            noise ε, drawn on the CPU.
+
+    Returns:
+        The scalar loss (a 0-dimensional tensor).
+
+    Example:
+        >>> energy = GaussianEnergy(torch.zeros(2), torch.eye(2))  # s_θ(x) = −x
+        >>> x = torch.zeros(100_000, 2)  # then s_θ(σε) + ε/σ = (1/σ − σ) ε
+        >>> loss = denoising_score_matching_loss(energy, x, 0.5, seed=0)
+        >>> abs(float(loss.detach()) - 0.5 * 1.5**2 * 2) < 0.05  # E ½‖1.5 ε‖² = ½ · 1.5² · 2
+        True
+    """
+    _check_energy(energy)
+    x = as_points(x, "x", dim=energy.dim, device=module_device(energy))
+    sigma = check_positive_float(sigma, "sigma")
+    noise = _noise(x.shape, make_generator(seed), x.device).to(x.dtype)
+    return _denoising_score_matching_loss(energy, x, sigma, noise)
+
+
+def _denoising_score_matching_loss(
+    energy: Energy, x: torch.Tensor, sigma: float, noise: torch.Tensor
+) -> torch.Tensor:
+    """mean ½‖−∇V(x + σε) + ε/σ‖² for the noise ε ``(n, d)``
+    (:func:`denoising_score_matching_loss` checks the arguments and draws ε)."""
+    with torch.enable_grad():
+        noisy = (x + sigma * noise).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(energy(noisy).sum(), noisy, create_graph=True)
+        return 0.5 * (-grad + noise / sigma).square().sum(dim=1).mean()
 
 
 def quadrature_cost(
