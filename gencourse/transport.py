@@ -298,7 +298,8 @@ def sinkhorn_divergence(
     S_ε(α, β) = OT_ε(α, β) − ½ OT_ε(α, α) − ½ OT_ε(β, β),
 
     with OT_ε of :func:`entropic_ot`. S_ε(α, α) = 0, S_ε ≥ 0 with equality only for α = β
-    (Feydy et al. 2019, Theorem 1), S_ε → W_2² as ε → 0 and → ‖E_α x − E_β y‖² as ε → ∞ (an MMD).
+    (Feydy et al. 2019, Theorem 1), S_ε → W_2² as ε → 0 and → ‖E_α x − E_β y‖² as ε → ∞ (the
+    squared MMD of the linear kernel).
     Genevay et al. (2019), "Sample complexity of Sinkhorn divergences"; Peyré & Cuturi (2019),
     ch. 4 and 8.
     """

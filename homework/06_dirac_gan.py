@@ -272,10 +272,13 @@ except Exception as error:  # the blank notebook: nothing to plot yet
 # (c) The discriminator's step gains $-\eta\gamma\psi$: $\psi' \approx (1 - \eta\gamma)\psi - \frac\eta2\theta$, then
 # $\theta' \approx (1 - \frac{\eta^2}4)\theta + \frac\eta2(1 - \eta\gamma)\psi$, so
 # $M = \begin{pmatrix} 1 - \eta^2/4 & \eta(1 - \eta\gamma)/2 \\ -\eta/2 & 1 - \eta\gamma\end{pmatrix}$ and
-# $\det M = (1 - \eta\gamma)(1 - \frac{\eta^2}4) + \frac{\eta^2}4(1 - \eta\gamma) = 1 - \eta\gamma < 1$. For small $\eta$ the
-# eigenvalues stay complex conjugate, with modulus $\sqrt{1 - \eta\gamma} < 1$: the trajectory spirals into
-# $(0, 0)$. In continuous time the Jacobian becomes $\begin{pmatrix} 0 & 1/2 \\ -1/2 & -\gamma\end{pmatrix}$, with
-# eigenvalues of real part $-\gamma/2$; the chapter's instance noise gives
+# $\det M = (1 - \eta\gamma)(1 - \frac{\eta^2}4) + \frac{\eta^2}4(1 - \eta\gamma) = 1 - \eta\gamma < 1$. For small $\eta$,
+# $\operatorname{tr}^2 M - 4 \det M \approx \eta^2(\gamma^2 - 1)$: for $\gamma < 1$ the eigenvalues are complex
+# conjugate, with modulus $\sqrt{1 - \eta\gamma} < 1$, and the trajectory spirals into $(0, 0)$; for
+# $\gamma \ge 1$ they are real, in $(0, 1)$, and it converges without rotating. In continuous time the
+# Jacobian becomes $\begin{pmatrix} 0 & 1/2 \\ -1/2 & -\gamma\end{pmatrix}$, with eigenvalues
+# $(-\gamma \pm \sqrt{\gamma^2 - 1})/2$ (real part $-\gamma/2$ for $\gamma < 1$, both real and negative
+# otherwise); the chapter's instance noise gives
 # $\begin{pmatrix} 0 & 1/2 \\ -1/2 & -s^2/2\end{pmatrix}$, the same for $s = \sqrt{2\gamma}$.
 
 # %% [raw]
