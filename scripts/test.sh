@@ -13,9 +13,10 @@
 #      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
 #      Chromium, light and dark mode) and MathJax's rendering of every page and twin
 #      (scripts/audit.mjs, tests/book/test_audit.py);
-#   5. the homework: otter assign on every assignment (which grades each reference solution: full
-#      marks), each blank student notebook (no code points) and each recorded wrong submission
-#      (loses points on its question), and the requirements and seed of every autograder zip;
+#   5. the homework (beside step 4, one core each): otter assign on every assignment (which grades
+#      each reference solution: full marks), each blank student notebook (no code points) and each
+#      recorded wrong submission (loses points on its question), and the requirements and seed of
+#      every autograder zip;
 #   6. the student edition (solutions hidden), built without execution, and its PDF (from the
 #      quick cache of step 3), their tests and audit; then the student path end to end: no
 #      solution of the book or of the homework in any file a student receives (student edition
@@ -55,6 +56,7 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 # output is shown when it ends.
 work=$(mktemp -d)
 twins_pid=
+homework_pid=
 kill_tree() {
   local child
   for child in $(pgrep -P "$1"); do kill_tree "$child"; done
@@ -62,6 +64,7 @@ kill_tree() {
 }
 cleanup() {
   if [ -n "$twins_pid" ]; then kill_tree "$twins_pid"; fi
+  if [ -n "$homework_pid" ]; then kill_tree "$homework_pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -111,14 +114,28 @@ if [ "$twins_rc" -ne 0 ]; then
 fi
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
+# Step 5 (the homework's grading, one core: otter and its kernels) runs beside step 4 (the built
+# HTML's tests and the accessibility audit in headless Chromium, mostly the other core), as steps
+# 2 and 3 do: together they take about the longer of the two (benchmarks/results/timings.md).
+echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions: started"
+(timeout --kill-after=30 900 python scripts/homework.py check) >"$work/homework.log" 2>&1 &
+homework_pid=$!
+
 echo "== 4/6 built HTML"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py \
   tests/book/test_twins_html.py tests/book/test_alt_text.py
 # the audit of the book's pages and of the rendered twins (the student edition's: step 6)
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
 
-echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
-timeout --kill-after=30 900 python scripts/homework.py check
+homework_rc=0
+wait "$homework_pid" || homework_rc=$?
+homework_pid=
+echo "== 5/6 homework: output"
+cat "$work/homework.log"
+if [ "$homework_rc" -ne 0 ]; then
+  echo "step 5 failed (exit status $homework_rc)" >&2
+  exit "$homework_rc"
+fi
 
 echo "== 6/6 student edition: built without solutions"
 GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
