@@ -251,12 +251,21 @@ def entropic_ot(
     OT_ε(α, α) > 0. Peyré & Cuturi, *Computational Optimal Transport* (2019), ch. 4;
     Genevay et al. (2019), "Sample complexity of Sinkhorn divergences".
     """
+    return _entropic_ot(*_entropic_arguments(x, y, epsilon, a, b, n_iter, tol))
+
+
+def _entropic_arguments(
+    x: object, y: object, epsilon: object, a: object, b: object, n_iter: object, tol: object
+) -> tuple[torch.Tensor, torch.Tensor, float, np.ndarray, np.ndarray, int, float]:
+    """The checked arguments of :func:`entropic_ot` and :func:`sinkhorn_divergence`, in the order
+    of their private functions: the two sets, ε, the weights a and b, the iterations, the
+    tolerance."""
     x, y = _sets(x, y)
     epsilon = check_positive_float(epsilon, "epsilon")
     n_iter = check_positive_int(n_iter, "n_iter")
     tol = check_positive_float(tol, "tol")
     a_w, b_w = _positive_weights(a, x.shape[0], "a"), _positive_weights(b, y.shape[0], "b")
-    return _entropic_ot(x, y, epsilon, a_w, b_w, n_iter, tol)
+    return x, y, epsilon, a_w, b_w, n_iter, tol
 
 
 def _entropic_ot(
@@ -303,12 +312,7 @@ def sinkhorn_divergence(
     Genevay et al. (2019), "Sample complexity of Sinkhorn divergences"; Peyré & Cuturi (2019),
     ch. 4 and 8.
     """
-    x, y = _sets(x, y)
-    epsilon = check_positive_float(epsilon, "epsilon")
-    n_iter = check_positive_int(n_iter, "n_iter")
-    tol = check_positive_float(tol, "tol")
-    a_w, b_w = _positive_weights(a, x.shape[0], "a"), _positive_weights(b, y.shape[0], "b")
-    return _sinkhorn_divergence(x, y, epsilon, a_w, b_w, n_iter, tol)
+    return _sinkhorn_divergence(*_entropic_arguments(x, y, epsilon, a, b, n_iter, tol))
 
 
 def _sinkhorn_divergence(
