@@ -294,17 +294,15 @@ def chosen(rows: list[dict]) -> str | None:
     return min(fits, key=lambda n: table[n]["mean"]["valid_bpd"], default=None)
 
 
+def table_header(first: str) -> list[str]:
+    """The columns of both tables, after the first one's name."""
+    return [first, "parameters", "early-stopping bits/dim", "test bits/dim",
+            f"test, IW bound K = {IW_SAMPLES}", "best step", "seconds"]  # fmt: skip
+
+
 def markdown_table(rows: list[dict]) -> str:
     """The table that Chapter 4 shows (bits/dim: mean ± standard deviation over the seeds)."""
-    header = [
-        "remedy",
-        "parameters",
-        "early-stopping bits/dim",
-        "test bits/dim",
-        f"test, IW bound K = {IW_SAMPLES}",
-        "best step",
-        "seconds",
-    ]
+    header = table_header("remedy")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     best = chosen(rows)
     for name, s in summary(rows).items():
@@ -317,15 +315,7 @@ def markdown_table(rows: list[dict]) -> str:
 
 def comparison_table(rows: list[dict]) -> str:
     """The table of Chapter 4's spline section: the chosen Real-NVP against the other flows."""
-    header = [
-        "flow",
-        "parameters",
-        "early-stopping bits/dim",
-        "test bits/dim",
-        f"test, IW bound K = {IW_SAMPLES}",
-        "best step",
-        "seconds",
-    ]
+    header = table_header("flow")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, s in summary(rows, [_CHOSEN, *OTHERS]).items():
         cells = list(s["cells"])
