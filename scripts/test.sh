@@ -13,16 +13,16 @@
 #      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
 #      Chromium, light and dark mode) and MathJax's rendering of every page and twin
 #      (scripts/audit.mjs, tests/book/test_audit.py);
-#   5. the homework (beside step 4, one core each): otter assign on every assignment (which grades
-#      each reference solution: full marks), each blank student notebook (no code points) and each
-#      recorded wrong submission (loses points on its question), and the requirements and seed of
-#      every autograder zip;
+#   5. the homework (in lane B, below, beside step 4): otter assign on every assignment (which
+#      grades each reference solution: full marks), each blank student notebook (no code points)
+#      and each recorded wrong submission (loses points on its question), and the requirements
+#      and seed of every autograder zip;
 #   6. the student edition (solutions hidden), built without execution, and its PDF (from the
-#      quick cache of step 3), their tests and audit; then the student path end to end: no
-#      solution of the book or of the homework in any file a student receives (student edition
-#      and PDF, student twins, homework student notebooks); the PDFs' tests (tests/book/test_pdf.py)
-#      and the offline archive opened in headless Chromium with no network
-#      (tests/book/test_offline.py).
+#      quick cache of step 3), both in lane B before the homework; their tests and audit; then the
+#      student path end to end: no solution of the book or of the homework in any file a student
+#      receives (student edition and PDF, student twins, homework student notebooks); the PDFs'
+#      tests (tests/book/test_pdf.py) and the offline archive opened in headless Chromium with no
+#      network (tests/book/test_offline.py).
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -56,7 +56,7 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 # output is shown when it ends.
 work=$(mktemp -d)
 twins_pid=
-homework_pid=
+lane_b_pid=
 kill_tree() {
   local child
   for child in $(pgrep -P "$1"); do kill_tree "$child"; done
@@ -64,7 +64,7 @@ kill_tree() {
 }
 cleanup() {
   if [ -n "$twins_pid" ]; then kill_tree "$twins_pid"; fi
-  if [ -n "$homework_pid" ]; then kill_tree "$homework_pid"; fi
+  if [ -n "$lane_b_pid" ]; then kill_tree "$lane_b_pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -98,11 +98,6 @@ echo "== 3/6 book build, quick budget"
 # gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
 # Its pages link to the PDF that follows (GENCOURSE_BOOK_PDF=1: _ext/pdf_book.py).
 GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
-echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
-step=$SECONDS
-timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
-python scripts/bookpdf.py offline
-echo "PDF and offline archive in $((SECONDS - step)) s"
 twins_rc=0
 wait "$twins_pid" || twins_rc=$?
 twins_pid=
@@ -112,37 +107,53 @@ if [ "$twins_rc" -ne 0 ]; then
   echo "step 2 failed (exit status $twins_rc)" >&2
   exit "$twins_rc"
 fi
-unset OMP_NUM_THREADS MKL_NUM_THREADS
-
-# Step 5 (the homework's grading, one core: otter and its kernels) runs beside step 4 (the built
-# HTML's tests and the accessibility audit in headless Chromium, mostly the other core), as steps
-# 2 and 3 do: together they take about the longer of the two (benchmarks/results/timings.md).
-echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions: started"
-(timeout --kill-after=30 900 python scripts/homework.py check) >"$work/homework.log" 2>&1 &
-homework_pid=$!
-
-echo "== 4/6 built HTML"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py \
-  tests/book/test_twins_html.py tests/book/test_alt_text.py
-# the audit of the book's pages and of the rendered twins (the student edition's: step 6)
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
-
-homework_rc=0
-wait "$homework_pid" || homework_rc=$?
-homework_pid=
-echo "== 5/6 homework: output"
-cat "$work/homework.log"
-if [ "$homework_rc" -ne 0 ]; then
-  echo "step 5 failed (exit status $homework_rc)" >&2
-  exit "$homework_rc"
-fi
-
+# What follows runs in two lanes, one core each, since its single-threaded jobs would otherwise
+# leave a core idle (benchmarks/results/timings.md): lane B (background, one core) builds the
+# student edition (step 6, no execution) and its PDF (from step 3's cache), then grades the
+# homework (step 5: otter and its kernels); lane A (here) makes the instructor PDF and the offline
+# archive, runs step 4 (the built HTML's tests, the accessibility audit of the book's pages and the
+# twins' MathJax in headless Chromium, which takes whatever core lane B leaves), then waits for
+# lane B and ends with the tests and the audit of the student edition and the PDFs.
+echo "== 6/6 student edition (built without solutions) and its PDF, then 5/6 the homework: started"
+(
+set -euo pipefail
 echo "== 6/6 student edition: built without solutions"
 GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
 step=$SECONDS
 timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --edition student \
   --into _build/student/_build/html --quiet
 echo "student PDF in $((SECONDS - step)) s"
+echo "== 5/6 homework: otter assign, reference solutions, blanks and recorded wrong submissions"
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/homework.py check
+echo "homework in $((SECONDS - step)) s"
+) >"$work/lane-b.log" 2>&1 &
+lane_b_pid=$!
+
+echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
+python scripts/bookpdf.py offline
+echo "PDF and offline archive in $((SECONDS - step)) s"
+unset OMP_NUM_THREADS MKL_NUM_THREADS
+
+echo "== 4/6 built HTML"
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test_html.py \
+  tests/book/test_twins_html.py tests/book/test_alt_text.py
+# the audit of the book's pages and of the rendered twins (the student edition's: below)
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
+
+lane_b_rc=0
+wait "$lane_b_pid" || lane_b_rc=$?
+lane_b_pid=
+echo "== 6/6 and 5/6 (lane B): output"
+cat "$work/lane-b.log"
+if [ "$lane_b_rc" -ne 0 ]; then
+  echo "the student edition's build or the homework failed (exit status $lane_b_rc)" >&2
+  exit "$lane_b_rc"
+fi
+
+echo "== 6/6 student edition, PDFs and offline archive: tests and audit"
 step=$SECONDS
 GENCOURSE_REQUIRE_HTML=1 GENCOURSE_REQUIRE_PDF=1 python -m pytest -q -p no:cacheprovider \
   tests/book/test_student_edition.py tests/book/test_student_path.py tests/book/test_pdf.py \
