@@ -17,12 +17,14 @@
 #      grades each reference solution: full marks), each blank student notebook (no code points)
 #      and each recorded wrong submission (loses points on its question), and the requirements
 #      and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution, and its PDF (from the
-#      quick cache of step 3), both in lane B before the homework; their tests and audit; then the
-#      student path end to end: no solution of the book or of the homework in any file a student
-#      receives (student edition and PDF, student twins, homework student notebooks); the PDFs'
-#      tests (tests/book/test_pdf.py) and the offline archive opened in headless Chromium with no
-#      network (tests/book/test_offline.py).
+#   6. the student edition (solutions hidden), built without execution after step 2 on its core,
+#      and its PDF (from the quick cache of step 3, in lane B before the homework); their tests and
+#      audit; then the student path end to end: no solution of the book or of the homework in any
+#      file a student receives (student edition and PDF, student twins, homework student
+#      notebooks); the PDFs' tests (tests/book/test_pdf.py) and the offline archive opened in
+#      headless Chromium with no network (tests/book/test_offline.py).
+# The steps overlap, one core each where a job is single-threaded; each background job's output is
+# shown when it ends.
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -57,6 +59,7 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 work=$(mktemp -d)
 twins_pid=
 lane_b_pid=
+audit_pid=
 kill_tree() {
   local child
   for child in $(pgrep -P "$1"); do kill_tree "$child"; done
@@ -65,11 +68,12 @@ kill_tree() {
 cleanup() {
   if [ -n "$twins_pid" ]; then kill_tree "$twins_pid"; fi
   if [ -n "$lane_b_pid" ]; then kill_tree "$lane_b_pid"; fi
+  if [ -n "$audit_pid" ]; then kill_tree "$audit_pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wheel: started"
+echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wheel, then the student edition: started"
 (
 set -euo pipefail
 # The instructor set holds every code cell of the student set (which only lacks the gated
@@ -91,6 +95,10 @@ python scripts/notebooks.py nbval "$work/twins" >/dev/null
 # hard wall-clock limits: a hung kernel must fail the run, not stall it
 (cd "$work/twins" && timeout --kill-after=30 1500 "$work/env/bin/python" -m pytest -q \
   -p no:cacheprovider --rootdir . --nbval-lax --nbval-current-env --nbval-cell-timeout=600 .)
+# Then, on the same core, step 6's first part: the student edition, built without execution (it
+# needs nothing of step 3), while step 3 ends on the other core.
+echo "== 6/6 student edition: built without solutions"
+GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
 ) >"$work/twins.log" 2>&1 &
 twins_pid=$!
 echo "== 3/6 book build, quick budget"
@@ -98,27 +106,29 @@ echo "== 3/6 book build, quick budget"
 # gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
 # Its pages link to the PDF that follows (GENCOURSE_BOOK_PDF=1: _ext/pdf_book.py).
 GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
+step=$SECONDS
+timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
+python scripts/bookpdf.py offline
+echo "PDF and offline archive in $((SECONDS - step)) s"
 twins_rc=0
 wait "$twins_pid" || twins_rc=$?
 twins_pid=
-echo "== 2/6 the Colab twins: output"
+echo "== 2/6 the Colab twins, then the student edition's build: output"
 cat "$work/twins.log"
 if [ "$twins_rc" -ne 0 ]; then
-  echo "step 2 failed (exit status $twins_rc)" >&2
+  echo "step 2 (the twins) or the student edition's build failed (exit status $twins_rc)" >&2
   exit "$twins_rc"
 fi
-# What follows runs in two lanes, one core each, since its single-threaded jobs would otherwise
-# leave a core idle (benchmarks/results/timings.md): lane B (background, one core) builds the
-# student edition (step 6, no execution) and its PDF (from step 3's cache), then grades the
-# homework (step 5: otter and its kernels); lane A (here) makes the instructor PDF and the offline
-# archive, runs step 4 (the built HTML's tests, the accessibility audit of the book's pages and the
-# twins' MathJax in headless Chromium, which takes whatever core lane B leaves), then waits for
-# lane B and ends with the tests and the audit of the student edition and the PDFs.
-echo "== 6/6 student edition (built without solutions) and its PDF, then 5/6 the homework: started"
+# What follows runs in two lanes, one core each, so that no core idles while a single-threaded
+# job runs (benchmarks/results/timings.md): lane B (background) makes the student PDF (from step
+# 3's cache) and grades the homework (step 5: otter and its kernels); lane A (here) runs step 4,
+# the built HTML's tests and the audit of the book's pages and of the twins' MathJax in headless
+# Chromium (which takes whatever core lane B leaves). Both done, the tests of the student
+# edition, of the PDFs and of the offline archive run beside the student edition's audit.
+echo "== 6/6 the student PDF, then 5/6 the homework: started"
 (
 set -euo pipefail
-echo "== 6/6 student edition: built without solutions"
-GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
 step=$SECONDS
 timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --edition student \
   --into _build/student/_build/html --quiet
@@ -129,12 +139,6 @@ timeout --kill-after=30 900 python scripts/homework.py check
 echo "homework in $((SECONDS - step)) s"
 ) >"$work/lane-b.log" 2>&1 &
 lane_b_pid=$!
-
-echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
-step=$SECONDS
-timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
-python scripts/bookpdf.py offline
-echo "PDF and offline archive in $((SECONDS - step)) s"
 unset OMP_NUM_THREADS MKL_NUM_THREADS
 
 echo "== 4/6 built HTML"
@@ -149,16 +153,26 @@ lane_b_pid=
 echo "== 6/6 and 5/6 (lane B): output"
 cat "$work/lane-b.log"
 if [ "$lane_b_rc" -ne 0 ]; then
-  echo "the student edition's build or the homework failed (exit status $lane_b_rc)" >&2
+  echo "the student PDF or the homework failed (exit status $lane_b_rc)" >&2
   exit "$lane_b_rc"
 fi
 
-echo "== 6/6 student edition, PDFs and offline archive: tests and audit"
+echo "== 6/6 student edition, PDFs and offline archive: tests, beside the student edition's audit"
+GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py \
+  -k student >"$work/student-audit.log" 2>&1 &
+audit_pid=$!
 step=$SECONDS
 GENCOURSE_REQUIRE_HTML=1 GENCOURSE_REQUIRE_PDF=1 python -m pytest -q -p no:cacheprovider \
   tests/book/test_student_edition.py tests/book/test_student_path.py tests/book/test_pdf.py \
   tests/book/test_offline.py
 echo "tests of the student edition, the PDFs and the offline archive in $((SECONDS - step)) s"
-GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k student
+audit_rc=0
+wait "$audit_pid" || audit_rc=$?
+audit_pid=
+cat "$work/student-audit.log"
+if [ "$audit_rc" -ne 0 ]; then
+  echo "the student edition's audit failed (exit status $audit_rc)" >&2
+  exit "$audit_rc"
+fi
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
