@@ -55,7 +55,9 @@ def train_moment_matching(
     Example:
         >>> x = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) + 2
         >>> generator = MLPGenerator(2, 2, hidden=32, depth=2, device="cpu")
-        >>> history = train_moment_matching(generator, x, n_steps=100, progress=False)
+        >>> history = train_moment_matching(
+        ...     generator, x, n_steps=30, batch_size=128, progress=False
+        ... )
         >>> history.loss[-1] < history.loss[0]
         True
     """
