@@ -22,7 +22,7 @@ def test_moment_matching_brings_the_generator_to_the_data():
         before = float(
             losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2)
         )
-    history = gan.train_moment_matching(g, x, n_steps=300, batch_size=256, lr=2e-3, progress=False)
+    history = gan.train_moment_matching(g, x, n_steps=300, batch_size=128, lr=2e-3, progress=False)
     with torch.no_grad():
         after = float(
             losses.mmd2(g.sample(1000, torch.Generator().manual_seed(1)), x[:1000], bandwidth=0.2)
