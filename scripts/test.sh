@@ -19,12 +19,12 @@
 #      and seed of every autograder zip;
 #   6. the student edition (solutions hidden), built without execution after step 2 on its core,
 #      and its PDF (from the quick cache of step 3, in lane B before the homework); their tests and
-#      audit; then the student path end to end: no solution of the book or of the homework in any
-#      file a student receives (student edition and PDF, student twins, homework student
-#      notebooks); the PDFs' tests (tests/book/test_pdf.py) and the offline archive opened in
-#      headless Chromium with no network (tests/book/test_offline.py).
-# The steps overlap, one core each where a job is single-threaded; each background job's output is
-# shown when it ends.
+#      audit (light theme); then the student path end to end: no solution of the book or of the
+#      homework in any file a student receives (student edition and PDF, student twins, homework
+#      student notebooks); the PDFs' tests (tests/book/test_pdf.py) and the offline archive opened
+#      in headless Chromium with no network (tests/book/test_offline.py).
+# The steps overlap, one core each where a job is single-threaded; a background job's output is
+# shown where the script waits for it, or, if the run fails before that, when it stops.
 # It creates and fills .venv itself (scripts/setup-env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/activate.sh"
@@ -54,8 +54,8 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 # Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
 # chapters with their hidden assertions in the book build): they run side by side, one core each
 # (OMP_NUM_THREADS=1), since the toy networks gain little from a second thread and the two steps
-# together finish sooner than one after the other (benchmarks/results/timings.md). Step 2's
-# output is shown when it ends.
+# together finish sooner than one after the other (benchmarks/results/timings.md). The twins'
+# core then builds the student edition (step 6, no execution) while the book build ends.
 work=$(mktemp -d)
 twins_pid=
 lane_b_pid=
@@ -66,9 +66,19 @@ kill_tree() {
   kill "$1" 2>/dev/null || true
 }
 cleanup() {
+  local status=$? log
   if [ -n "$twins_pid" ]; then kill_tree "$twins_pid"; fi
   if [ -n "$lane_b_pid" ]; then kill_tree "$lane_b_pid"; fi
   if [ -n "$audit_pid" ]; then kill_tree "$audit_pid"; fi
+  # a failed run shows what the background jobs had written (a shown log is removed)
+  if [ "$status" -ne 0 ]; then
+    for log in "$work"/*.log; do
+      if [ -f "$log" ]; then
+        echo "== the end of $(basename "$log"), not shown before:"
+        tail -n 60 "$log"
+      fi
+    done
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -116,6 +126,7 @@ wait "$twins_pid" || twins_rc=$?
 twins_pid=
 echo "== 2/6 the Colab twins, then the student edition's build: output"
 cat "$work/twins.log"
+rm "$work/twins.log"
 if [ "$twins_rc" -ne 0 ]; then
   echo "step 2 (the twins) or the student edition's build failed (exit status $twins_rc)" >&2
   exit "$twins_rc"
@@ -152,6 +163,7 @@ wait "$lane_b_pid" || lane_b_rc=$?
 lane_b_pid=
 echo "== 6/6 and 5/6 (lane B): output"
 cat "$work/lane-b.log"
+rm "$work/lane-b.log"
 if [ "$lane_b_rc" -ne 0 ]; then
   echo "the student PDF or the homework failed (exit status $lane_b_rc)" >&2
   exit "$lane_b_rc"
@@ -170,6 +182,7 @@ audit_rc=0
 wait "$audit_pid" || audit_rc=$?
 audit_pid=
 cat "$work/student-audit.log"
+rm "$work/student-audit.log"
 if [ "$audit_rc" -ne 0 ]; then
   echo "the student edition's audit failed (exit status $audit_rc)" >&2
   exit "$audit_rc"

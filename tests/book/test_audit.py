@@ -106,8 +106,10 @@ def test_book_pages_pass_axe_and_render_math():
 
 def test_student_pages_pass_axe_and_render_math():
     """The student edition in the light theme. Its pages are the book's with the solutions
-    removed (and, in the test command, unexecuted): the same theme and components, fewer of them,
-    so the dark theme's colours, which the book's audit checks on every page, add nothing here."""
+    removed (and, in the test command, unexecuted): the same theme, fewer components. What
+    unexecuted pages add (a caption's {numref} left as inline code, code highlighted as plain
+    Python) carries no colour of its own, so the dark theme, which the book's audit checks on
+    every page, adds nothing here."""
     if not (STUDENT / "index.html").exists():
         missing(f"no student edition at {STUDENT} (scripts/build-student.sh)")
     check_book(audit("student", [STUDENT]), STUDENT, {"light"})
