@@ -121,6 +121,9 @@ def _solution(conv: Converter, d: Directive) -> list[str]:
         *conv.markdown(d.body, nested=True).split("\n"),
         "",
         "</details>",
+        # a blank line ends the HTML block: without it, a heading that follows would be read as
+        # part of the block and shown as raw text ("## 4.10. Exercises")
+        "",
     ]
 
 

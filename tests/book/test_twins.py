@@ -108,6 +108,17 @@ def test_twin_markdown_has_no_myst_left(path, edition):
 
 
 @pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
+def test_twin_html_blocks_end_before_the_next_markdown(path, edition):
+    """A line right after ``</details>`` belongs to the HTML block (CommonMark ends it at a blank
+    line): a heading there is shown as raw text ("## 4.10. Exercises")."""
+    nb = load(path, edition)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"</details>\n[^\n]", cell.source)
+            assert m is None, cell.source[max(0, m.start() - 80) : m.end() + 40]
+
+
+@pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
 def test_twin_math_uses_only_standard_commands(path, edition):
     names = BOOK.config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     assert {"Ptheta", "W"} <= set(names)
