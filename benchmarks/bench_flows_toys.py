@@ -90,9 +90,10 @@ def save(rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def nll(rows: list[dict], toy: str, flow: str) -> list[float]:
-    """The held-out NLLs of one toy and flow, one per seed (in the saved order)."""
-    return [float(r["valid_nll"]) for r in rows if r["toy"] == toy and r["flow"] == flow]
+def values(rows: list[dict], toy: str, flow: str, field: str = "valid_nll") -> list[float]:
+    """One field (the held-out NLL by default) of one toy and flow, one value per seed (in the
+    saved order)."""
+    return [float(r[field]) for r in rows if r["toy"] == toy and r["flow"] == flow]
 
 
 def table(rows: list[dict]) -> str:
@@ -108,14 +109,11 @@ def table(rows: list[dict]) -> str:
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for toy in TOYS:
-        a, s = nll(rows, toy, affine), nll(rows, toy, spline)
+        a, s = values(rows, toy, affine), values(rows, toy, spline)
         if not a or not s:
             continue
         seconds = [
-            statistics.mean(
-                float(r["train_seconds"]) for r in rows if r["toy"] == toy and r["flow"] == name
-            )
-            for name in (affine, spline)
+            statistics.mean(values(rows, toy, name, "train_seconds")) for name in (affine, spline)
         ]
         cells = [
             toy,

@@ -526,12 +526,13 @@ def test_importance_weighted_bound_rejects_bad_input(tiny_discrete):
         flows.importance_weighted_nll(torch.nn.Linear(2, 2), x, levels=levels)
 
 
-def _digits_benchmark():
+def _benchmark(name: str = "bench_flows_digits"):
+    """The module benchmarks/NAME.py (a script, not a package: loaded from its file)."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flows_digits.py"
-    spec = importlib.util.spec_from_file_location("bench_flows_digits", path)
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -540,7 +541,7 @@ def _digits_benchmark():
 def test_chapter_4_shows_the_digits_benchmark_and_runs_its_choice():
     """One source of truth: the ablation table in Chapter 4 is the one the benchmark's saved
     runs give, every remedy has three seeds, and the chapter trains the chosen configuration."""
-    bench = _digits_benchmark()
+    bench = _benchmark()
     rows = bench.load()
     assert rows, "no saved runs: python benchmarks/bench_flows_digits.py --all"
     counts = {name: sum(r["remedy"] == name for r in rows) for name in bench.REMEDIES}
@@ -561,7 +562,7 @@ def test_chapter_4_shows_the_digits_benchmark_and_runs_its_choice():
 
 def test_chapter_4_quotes_the_benchmark_of_the_spline_flow():
     """Chapter 4's spline section shows the benchmark's comparison table and its configuration."""
-    bench = _digits_benchmark()
+    bench = _benchmark()
     rows = bench.load()
     assert sum(r["remedy"] == bench._SPLINE for r in rows) == 3
     chapter = (bench.RESULTS.parents[2] / "chapters" / "04_coupling_flows.md").read_text()
@@ -591,29 +592,21 @@ def test_chapter_4_quotes_the_toys_benchmark_of_the_spline_flow():
     of it holds on them: the spline flow's mean held-out NLL is the lower on every toy, by more
     than the larger of the two seeds' standard deviations on all but the two moons, it wins 11 of
     the 12 pairs of runs, and it trains faster on every toy."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flows_toys.py"
-    spec = importlib.util.spec_from_file_location("bench_flows_toys", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("bench_flows_toys")
     rows = bench.load()
     affine, spline = bench.FLOWS
-    chapter = (path.parents[1] / "chapters" / "04_coupling_flows.md").read_text()
+    chapter = (bench.RESULTS.parents[2] / "chapters" / "04_coupling_flows.md").read_text()
     assert bench.table(rows) in chapter, "rerun the benchmark and paste its table into Chapter 4"
     wins = 0
     for toy in bench.TOYS:
-        a, s = bench.nll(rows, toy, affine), bench.nll(rows, toy, spline)
+        a, s = bench.values(rows, toy, affine), bench.values(rows, toy, spline)
         assert len(a) == len(s) == 3, (toy, a, s)
         gap = statistics.mean(a) - statistics.mean(s)
         spread = max(statistics.stdev(a), statistics.stdev(s))
         assert gap > (0 if toy == "two moons" else spread), (toy, gap, spread)
         wins += sum(x > y for x, y in zip(a, s))
         seconds = {
-            name: statistics.mean(
-                float(r["train_seconds"]) for r in rows if r["toy"] == toy and r["flow"] == name
-            )
+            name: statistics.mean(bench.values(rows, toy, name, "train_seconds"))
             for name in (affine, spline)
         }
         assert seconds[spline] < seconds[affine], (toy, seconds)
