@@ -82,6 +82,21 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# finish_job VAR LOG TITLE FAILURE: wait for the background job whose pid is in $VAR (then
+# cleared, so that cleanup leaves it alone), show its log under TITLE (if any) and remove the log;
+# if the job failed, say FAILURE with its exit status and stop the run with it
+finish_job() {
+  local rc=0
+  wait "${!1}" || rc=$?
+  printf -v "$1" ''
+  if [ -n "$3" ]; then echo "== $3"; fi
+  cat "$2"
+  rm "$2"
+  if [ "$rc" -ne 0 ]; then
+    echo "$4 (exit status $rc)" >&2
+    exit "$rc"
+  fi
+}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wheel, then the student edition: started"
 (
@@ -121,16 +136,9 @@ step=$SECONDS
 timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
 python scripts/bookpdf.py offline
 echo "PDF and offline archive in $((SECONDS - step)) s"
-twins_rc=0
-wait "$twins_pid" || twins_rc=$?
-twins_pid=
-echo "== 2/6 the Colab twins, then the student edition's build: output"
-cat "$work/twins.log"
-rm "$work/twins.log"
-if [ "$twins_rc" -ne 0 ]; then
-  echo "step 2 (the twins) or the student edition's build failed (exit status $twins_rc)" >&2
-  exit "$twins_rc"
-fi
+finish_job twins_pid "$work/twins.log" \
+  "2/6 the Colab twins, then the student edition's build: output" \
+  "step 2 (the twins) or the student edition's build failed"
 # What follows runs in two lanes, one core each, so that no core idles while a single-threaded
 # job runs (benchmarks/results/timings.md): lane B (background) makes the student PDF (from step
 # 3's cache) and grades the homework (step 5: otter and its kernels); lane A (here) runs step 4,
@@ -158,16 +166,8 @@ GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider tests/book/test
 # the audit of the book's pages and of the rendered twins (the student edition's: below)
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py -k "not student"
 
-lane_b_rc=0
-wait "$lane_b_pid" || lane_b_rc=$?
-lane_b_pid=
-echo "== 6/6 and 5/6 (lane B): output"
-cat "$work/lane-b.log"
-rm "$work/lane-b.log"
-if [ "$lane_b_rc" -ne 0 ]; then
-  echo "the student PDF or the homework failed (exit status $lane_b_rc)" >&2
-  exit "$lane_b_rc"
-fi
+finish_job lane_b_pid "$work/lane-b.log" "6/6 and 5/6 (lane B): output" \
+  "the student PDF or the homework failed"
 
 echo "== 6/6 student edition, PDFs and offline archive: tests, beside the student edition's audit"
 GENCOURSE_REQUIRE_HTML=1 python -m pytest -q -p no:cacheprovider -s tests/book/test_audit.py \
@@ -178,14 +178,6 @@ GENCOURSE_REQUIRE_HTML=1 GENCOURSE_REQUIRE_PDF=1 python -m pytest -q -p no:cache
   tests/book/test_student_edition.py tests/book/test_student_path.py tests/book/test_pdf.py \
   tests/book/test_offline.py
 echo "tests of the student edition, the PDFs and the offline archive in $((SECONDS - step)) s"
-audit_rc=0
-wait "$audit_pid" || audit_rc=$?
-audit_pid=
-cat "$work/student-audit.log"
-rm "$work/student-audit.log"
-if [ "$audit_rc" -ne 0 ]; then
-  echo "the student edition's audit failed (exit status $audit_rc)" >&2
-  exit "$audit_rc"
-fi
+finish_job audit_pid "$work/student-audit.log" "" "the student edition's audit failed"
 
 echo "all tests passed in $((SECONDS - start)) s (after set-up)"
