@@ -2,7 +2,8 @@
 
 Usage (from the repository root; scripts/build-book.sh and step 3 of scripts/test.sh call it):
 
-    python scripts/bookcache.py build [--budget full|quick] [--fresh] [--quiet]
+    python scripts/bookcache.py build [--budget full|quick] [--fresh] [--quiet] [--cached-only]
+    python scripts/bookcache.py execute [--budget full|quick] [--fresh]  # in parallel, no build
     python scripts/bookcache.py key [--budget full|quick]   # the cache's name, for CI cache keys
 
 Why: Jupyter Book 1.x's ``execute_notebooks: cache`` (jupyter-cache, through myst-nb) keys a
@@ -34,11 +35,22 @@ _config.yml keeps ``execute_notebooks: force``: a plain ``jupyter-book build .``
 chapter and can never be stale. This script builds with a derived configuration
 (``_build/_config.<budget>.yml``) that switches to ``cache`` in the fingerprinted directory.
 tests/tools/test_bookcache.py builds a tiny book with this same code.
+
+``execute`` fills the same cache before a build, one chapter per core at a time, with
+jupyter-cache's own parallel executor (``temp-parallel``: a pool of processes, each chapter in a
+temporary folder, the result cached as myst-nb would cache it); the build that follows finds every
+chapter in the cache (``build --cached-only`` fails if it had to execute one). Jupyter Book 1.x
+executes a book's notebooks one after another, so on a machine of two cores this halves the
+execution's wall time (the test command, scripts/test.sh). The kernels run the Python that runs
+``execute`` (a kernelspec for ``sys.executable`` comes first on JUPYTER_PATH, as nbval's
+``--nbval-current-env`` does), so the test command executes the chapters with gencourse
+installed from a wheel.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -48,7 +60,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -164,13 +178,101 @@ def _records(cache: Path) -> dict[int, str]:
     return {r.pk: r.uri for r in get_cache(str(cache)).list_cache_records()}
 
 
+def notebooks(root: Path = ROOT) -> list[Path]:
+    """The pages of ``root``'s _toc.yml that myst-nb reads as notebooks, in the book's order
+    (a Markdown page is one when its top matter says so: myst-nb's own test)."""
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    pages = []
+    for name in files:
+        for suffix in (".ipynb", ".md"):
+            path = root / f"{name}{suffix}"
+            if path.exists():
+                if suffix == ".ipynb" or is_myst_markdown_notebook(path.read_text()):
+                    pages.append(path)
+                break
+    return pages
+
+
+@contextlib.contextmanager
+def _kernels(budget: str) -> Iterator[None]:
+    """Within: kernels that run ``sys.executable`` (a kernelspec ``python3`` first on
+    JUPYTER_PATH, which jupyter_client reads when it starts one) under ``budget``; the pool's
+    processes and their kernels inherit the environment."""
+    before = {key: os.environ.get(key) for key in ("JUPYTER_PATH", "GENCOURSE_BUDGET")}
+    with tempfile.TemporaryDirectory() as folder:
+        spec = Path(folder) / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        spec.joinpath("kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+        )
+        paths = (folder, before["JUPYTER_PATH"])
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)
+        os.environ["GENCOURSE_BUDGET"] = budget
+        try:
+            yield
+        finally:
+            for key, value in before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def execute(root: Path = ROOT, budget: str | None = None, fresh: bool = False) -> list[str]:
+    """Execute the book's notebooks that the cache lacks into it, in parallel (module docstring).
+
+    Returns the notebooks executed; raises ``RuntimeError`` with each failure's traceback.
+    """
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
+    budget = _budget(budget)
+    _, folder = prepare(root, budget, fresh)
+    config = yaml.safe_load((root / "_config.yml").read_text()).get("execute", {})
+    cache = get_cache(str(folder))
+    for path in notebooks(root):  # read by myst-nb's reader for jupyter-cache, as the build reads
+        reader = "myst_nb_md" if path.suffix == ".md" else "nbformat"
+        cache.add_nb_to_project(str(path), read_data={"name": reader, "type": "plugin"})
+    with _kernels(budget):
+        result = load_executor("temp-parallel", cache).run_and_cache(
+            timeout=config.get("timeout", 30), allow_errors=config.get("allow_errors", False)
+        )
+    failures = [
+        f"{uri}:\n{cache.get_project_record(uri).traceback or '(no traceback)'}"
+        for uri in result.excepted + result.errored
+    ]
+    if failures:
+        raise RuntimeError("\n\n".join(["executing the book's notebooks failed:", *failures]))
+    return sorted(os.path.relpath(uri, root) for uri in result.succeeded)
+
+
 def build(
-    root: Path = ROOT, budget: str | None = None, fresh: bool = False, quiet: bool = False
+    root: Path = ROOT,
+    budget: str | None = None,
+    fresh: bool = False,
+    quiet: bool = False,
+    cached_only: bool = False,
 ) -> tuple[int, list[str]]:
     """Build ``root`` into ``root/_build/html`` through the cache (warnings are errors).
 
     Returns jupyter-book's exit code and the notebooks this build executed (the others came
-    from the cache). The Sphinx environment is always rebuilt: only execution is cached.
+    from the cache); with ``cached_only``, a build that executed a notebook returns 1 (after
+    :func:`execute`, every notebook must come from the cache). The Sphinx environment is always
+    rebuilt: only execution is cached.
     """
     budget = _budget(budget)
     config, cache = prepare(root, budget, fresh)
@@ -195,6 +297,9 @@ def build(
         f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache;"
         f" build {time.monotonic() - start:.0f} s"
     )
+    if cached_only and executed and code == 0:
+        print("--cached-only: the build executed notebooks that `execute` had cached", flush=True)
+        code = 1
     return code, executed
 
 
@@ -203,24 +308,40 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("build", "key"):
+    for name in ("build", "key", "execute"):
         p = sub.add_parser(name)
         p.add_argument("--budget", choices=BUDGETS, help="default: $GENCOURSE_BUDGET or full")
         p.add_argument("--root", type=Path, default=ROOT, help="the book (default: this one)")
+    for name in ("build", "execute"):
+        sub.choices[name].add_argument(
+            "--fresh",
+            action="store_true",
+            default=os.environ.get("BOOK_FRESH", "") not in ("", "0"),
+            help="delete this budget's cache first (also: BOOK_FRESH=1)",
+        )
     p_build = sub.choices["build"]
-    p_build.add_argument(
-        "--fresh",
-        action="store_true",
-        default=os.environ.get("BOOK_FRESH", "") not in ("", "0"),
-        help="delete this budget's cache first (also: BOOK_FRESH=1)",
-    )
     p_build.add_argument("--quiet", action="store_true", help="pass --quiet to jupyter-book")
+    p_build.add_argument(
+        "--cached-only", action="store_true", help="fail if a notebook had to be executed"
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "key":
         print(key(root, args.budget))
         return 0
-    code, _ = build(root, args.budget, args.fresh, args.quiet)
+    if args.command == "execute":
+        start = time.monotonic()
+        try:
+            executed = execute(root, args.budget, args.fresh)
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(
+            f"executed {len(executed)} notebook(s) in {time.monotonic() - start:.0f} s"
+            f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache"
+        )
+        return 0
+    code, _ = build(root, args.budget, args.fresh, args.quiet, args.cached_only)
     return code
 
 

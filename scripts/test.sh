@@ -3,13 +3,16 @@
 #   1. style (ruff lint and format, pyproject.toml; ruff lint of the chapters' code cells), unit
 #      tests of gencourse and of the project's files (pytest tests/), the docstrings' examples
 #      (doctest), the package's unit tests again in float64;
-#   2. every Colab twin of the instructor set executed by nbval, under the quick compute budget,
-#      with gencourse installed from a wheel built from the checkout, where the source tree is not
-#      importable (as a student's runtime after `pip install git+...`);
-#   3. a quick build of the book (Sphinx warnings are errors; chapters executed through the
-#      execution cache of scripts/bookcache.py, which tests/tools/test_bookcache.py checks), then its
-#      PDF from the same cache (scripts/bookpdf.py: LaTeX only) and its offline archive;
-#   4. the tests of the built HTML, and of the twins' numbers and links against it; every figure's
+#   2. every chapter executed once under the quick compute budget, hidden assertions included, two
+#      at a time, with gencourse installed from a wheel built from the checkout, where the source
+#      tree is not importable (as a student's runtime after `pip install git+...`), into the
+#      execution cache of scripts/bookcache.py (which tests/tools/test_bookcache.py checks); the
+#      Colab twins' set-up cell in the same environment (the twins hold the chapters' code cells:
+#      below);
+#   3. a quick build of the book from that cache (Sphinx warnings are errors; nothing executed),
+#      then its PDF from the same cache (scripts/bookpdf.py: LaTeX only) and its offline archive;
+#   4. the tests of the built HTML, and of the twins' numbers, links and checked outputs against it
+#      and the executed chapters; every figure's
 #      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
 #      Chromium, light and dark mode) and MathJax's rendering of every page and twin
 #      (scripts/audit.mjs, tests/book/test_audit.py);
@@ -17,7 +20,7 @@
 #      grades each reference solution: full marks), each blank student notebook (no code points)
 #      and each recorded wrong submission (loses points on its question), and the requirements
 #      and seed of every autograder zip;
-#   6. the student edition (solutions hidden), built without execution after step 2 on its core,
+#   6. the student edition (solutions hidden), built without execution beside step 3's build,
 #      and its PDF (from the quick cache of step 3, in lane B before the homework); their tests and
 #      audit (light theme); then the student path end to end: no solution of the book or of the
 #      homework in any file a student receives (student edition and PDF, student twins, homework
@@ -51,13 +54,21 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
   tests/package
 )
 
-# Steps 2 and 3 execute every chapter, each in its own way (the twins as a student runs them, the
-# chapters with their hidden assertions in the book build): they run side by side, one core each
-# (OMP_NUM_THREADS=1), since the toy networks gain little from a second thread and the two steps
-# together finish sooner than one after the other (benchmarks/results/timings.md). The twins'
-# core then builds the student edition (step 6, no execution) while the book build ends.
+# Step 2 executes every chapter once, its hidden assertions included, one chapter per core at a
+# time (jupyter-cache's parallel executor: scripts/bookcache.py execute), into the execution cache
+# that step 3's build and PDFs read: the build executes nothing (--cached-only). The kernels run
+# the Python of a bare environment where gencourse comes from a wheel built from the checkout, in
+# temporary folders, as a student's runtime after `pip install git+...` runs it: so the chapters'
+# code, which holds every code cell of both sets of Colab twins (tests/book/test_twins.py: the
+# same cells in the same order, and no later cell needs a cell that a twin drops), runs as a
+# twin's does. The twins' printed results marked '# NBVAL_CHECK_OUTPUT' are compared with what the
+# chapters printed (tests/book/test_twins_html.py, step 4), and the twins' set-up cell runs in the
+# same environment here. The twins themselves run top to bottom in Colab's own runtime image
+# every week (.github/workflows/colab.yml: scripts/run-notebooks.sh), or here on demand with nbval
+# (README.md, "Writing a chapter"). Executing each chapter once, not once as a twin and once in
+# the book build, halves the test command's execution (benchmarks/results/timings.md).
 work=$(mktemp -d)
-twins_pid=
+student_pid=
 lane_b_pid=
 audit_pid=
 kill_tree() {
@@ -67,7 +78,7 @@ kill_tree() {
 }
 cleanup() {
   local status=$? log
-  if [ -n "$twins_pid" ]; then kill_tree "$twins_pid"; fi
+  if [ -n "$student_pid" ]; then kill_tree "$student_pid"; fi
   if [ -n "$lane_b_pid" ]; then kill_tree "$lane_b_pid"; fi
   if [ -n "$audit_pid" ]; then kill_tree "$audit_pid"; fi
   # a failed run shows what the background jobs had written (a shown log is removed)
@@ -97,48 +108,46 @@ finish_job() {
     exit "$rc"
   fi
 }
+# one thread per kernel: the toy networks gain little from a second thread, and two chapters at a
+# time use both cores (benchmarks/results/timings.md)
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-echo "== 2/6 the Colab twins (instructor set), quick budget, gencourse from a wheel, then the student edition: started"
-(
-set -euo pipefail
-# The instructor set holds every code cell of the student set (which only lacks the gated
-# solutions' cells; tests/book/test_twins.py checks that no later cell needs those), so running it
-# covers both. The chapters themselves, with their hidden assertions, run in the book build (3).
+echo "== 2/6 every chapter executed once, two at a time, quick budget, gencourse from a wheel"
+step=$SECONDS
 # the checkout's files (tracked, and untracked but not ignored), as `pip install git+...` sees them
 mkdir "$work/src"
 git ls-files -z --cached --others --exclude-standard \
   | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$work/src"
 python -m pip wheel -q --no-deps --no-build-isolation -w "$work/wheel" "$work/src"
-# a bare environment that sees .venv's packages (torch, nbval, ...) through a path file, which
-# does not run .venv's editable-install hook: gencourse comes from the wheel alone
+# a bare environment that sees .venv's packages (torch, jupyter-cache, ...) through a path file,
+# which does not run .venv's editable-install hook: gencourse comes from the wheel alone
 python -m venv --without-pip "$work/env"
 purelib() { "$1" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
 purelib python > "$(purelib "$work/env/bin/python")/gencourse-ci-deps.pth"
 python -m pip --python "$work/env/bin/python" install -q --no-deps "$work"/wheel/gencourse-*.whl
-(cd "$work" && env/bin/python -c 'import gencourse, sys; f = gencourse.__file__; print("gencourse from", f); sys.exit(0 if f.startswith(sys.argv[1]) else "not the wheel")' "$work/env/")
-python scripts/notebooks.py nbval "$work/twins" >/dev/null
-# hard wall-clock limits: a hung kernel must fail the run, not stall it
-(cd "$work/twins" && timeout --kill-after=30 1500 "$work/env/bin/python" -m pytest -q \
-  -p no:cacheprovider --rootdir . --nbval-lax --nbval-current-env --nbval-cell-timeout=600 .)
-# Then, on the same core, step 6's first part: the student edition, built without execution (it
-# needs nothing of step 3), while step 3 ends on the other core.
-echo "== 6/6 student edition: built without solutions"
-GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh
-) >"$work/twins.log" 2>&1 &
-twins_pid=$!
-echo "== 3/6 book build, quick budget"
-# Through the execution cache (scripts/bookcache.py): a rerun executes only the chapters whose code,
-# gencourse/ or dependencies changed; BOOK_FRESH=1 executes every chapter.
+# the twins' set-up cell (the same in every twin), then where gencourse comes from
+python -c 'import json, sys; print("".join(json.load(open(sys.argv[1]))["cells"][0]["source"]))' \
+  notebooks/01_distribution_learning.ipynb >"$work/setup_cell.py"
+(cd "$work" && env/bin/python setup_cell.py && env/bin/python -c 'import gencourse, sys; f = gencourse.__file__; print("gencourse from", f); sys.exit(0 if f.startswith(sys.argv[1]) else "not the wheel")' "$work/env/")
+# a hard wall-clock limit: a hung kernel must fail the run, not stall it
+timeout --kill-after=30 1500 "$work/env/bin/python" scripts/bookcache.py execute --budget quick
+echo "step 2 in $((SECONDS - step)) s"
+
+# Step 3 and step 6's first part side by side: the book's build, from step 2's cache, and the
+# student edition's, without execution.
+echo "== 6/6 student edition: build without solutions, started"
+(GENCOURSE_BOOK_PDF=1 STUDENT_EXECUTE=off bash scripts/build-student.sh) >"$work/student.log" 2>&1 &
+student_pid=$!
+echo "== 3/6 book build, quick budget, every chapter from step 2's execution cache"
 # Its pages link to the PDF that follows (GENCOURSE_BOOK_PDF=1: _ext/pdf_book.py).
-GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick --quiet
+GENCOURSE_BOOK_PDF=1 timeout --kill-after=30 1500 python scripts/bookcache.py build --budget quick \
+  --quiet --cached-only
 echo "== 3/6 the book's PDF (LaTeX from the same execution cache) and offline archive"
 step=$SECONDS
 timeout --kill-after=30 900 python scripts/bookpdf.py pdf --budget quick --into _build/html --quiet
 python scripts/bookpdf.py offline
 echo "PDF and offline archive in $((SECONDS - step)) s"
-finish_job twins_pid "$work/twins.log" \
-  "2/6 the Colab twins, then the student edition's build: output" \
-  "step 2 (the twins) or the student edition's build failed"
+finish_job student_pid "$work/student.log" "6/6 the student edition's build: output" \
+  "the student edition's build failed"
 # What follows runs in two lanes, one core each, so that no core idles while a single-threaded
 # job runs (benchmarks/results/timings.md): lane B (background) makes the student PDF (from step
 # 3's cache) and grades the homework (step 5: otter and its kernels); lane A (here) runs step 4,

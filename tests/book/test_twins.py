@@ -279,8 +279,9 @@ def test_missing_names_finds_a_dependence_on_a_dropped_cell():
 
 @pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
 def test_twin_runs_without_the_cells_it_drops(path, edition):
-    # Executing the instructor set in CI (scripts/test.sh, step 2) proves it dynamically; this
-    # covers the student set too, which is the instructor set minus the gated solutions' cells.
+    # The test command executes the chapters, whose code cells are the twins' plus the dropped ones
+    # (scripts/test.sh, step 2); this says that the twins of both sets run without the dropped
+    # ones. Running the twins themselves: .github/workflows/colab.yml, or nbval (README.md).
     cells = [
         (source, removed or (gated and edition == "student"))
         for source, removed, gated in chapter_code_cells(path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from _book import BOOK, CHAPTERS, ROOT, require_build
-from booktools.twins import twin_path
+from booktools.twins import expected_outputs, twin_path
 
 HTML = Path(os.environ.get("GENCOURSE_HTML", ROOT / "_build" / "html"))
 require_build(HTML, "book build", "jupyter-book build .")
@@ -105,3 +105,22 @@ def test_twin_citations_are_those_of_the_page(path):
     for group in cited:
         for one in group.split("; "):
             assert plain(one) in page, f"the page shows no citation {one!r}"
+
+
+CHECKED = [path for path in CHAPTERS if expected_outputs(path)]
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=[p.stem for p in CHECKED])
+def test_checked_cells_printed_their_expected_output(path):
+    """What nbval compares in a twin (scripts/notebooks.py nbval): each '# NBVAL_CHECK_OUTPUT'
+    cell's standard output, here as the build's execution printed it (the chapters' code, with
+    gencourse from a wheel in the test command: scripts/bookcache.py execute)."""
+    executed = HTML.parent / "jupyter_execute" / path.relative_to(ROOT).with_suffix(".ipynb")
+    nb = nbformat.read(executed, as_version=4)
+    expected = expected_outputs(path)
+    printed = {
+        cell.source: "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+        for cell in nb.cells
+        if cell.cell_type == "code" and cell.source in expected
+    }
+    assert printed == expected

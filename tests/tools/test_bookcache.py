@@ -5,6 +5,8 @@ the same code as scripts/build-book.sh. Each notebook appends its name to a log 
 executes it: the log, not the cache's own bookkeeping, says what a build executed.
 """
 
+import json
+import sys
 import textwrap
 
 import bookcache  # scripts/bookcache.py, on the path through pyproject.toml's pytest pythonpath
@@ -114,3 +116,42 @@ def test_warm_cache_executes_only_what_changed(book):
     assert _build(book, "quick") == {"a", "b"}, "the quick budget does not reuse full outputs"
     assert _build(book, "full") == set(), "a quick build leaves the full budget's cache alone"
     assert _build(book, "full", fresh=True) == {"a", "b"}, "--fresh executes everything"
+
+
+def test_execute_fills_the_cache_the_build_reads(book, tmp_path, monkeypatch):
+    # each notebook runs in a temporary folder: the package comes from the path, as installed
+    monkeypatch.setenv("PYTHONPATH", str(book))
+    log = tmp_path / "executed.log"
+    assert bookcache.notebooks(book) == [book / "a.md", book / "b.md"]
+    assert bookcache.execute(book, "quick") == ["a.md", "b.md"]
+    assert set(log.read_text().split()) == {"a", "b"}
+    assert bookcache.execute(book, "quick") == [], "a second run finds both in the cache"
+    log.unlink()
+    code, executed = bookcache.build(book, "quick", quiet=True, cached_only=True)
+    assert (code, executed) == (0, []) and not log.exists(), "the build executes nothing"
+    assert "a sees VALUE = 1" in _shown(book, "a")
+    (book / "a.md").write_text(NOTEBOOK.format(name="a").replace("VALUE =", "VALUE is"))
+    code, executed = bookcache.build(book, "quick", quiet=True, cached_only=True)
+    assert (code, executed) == (1, ["a.md"]), "--cached-only: a notebook executed fails the build"
+
+
+def test_execute_runs_the_kernels_in_this_python_and_reports_a_failure(
+    book, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PYTHONPATH", str(book))
+    # a user's own kernelspec "python3" (a decoy that marks its kernels) must not be the one used
+    decoy = tmp_path / "user-data" / "kernels" / "python3"
+    decoy.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (decoy / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "decoy", "env": {"KERNEL": "decoy"}})
+    )
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # the user's before the environment's
+    check = 'import os\nimport sys\n\nassert sys.executable == "/", os.environ.get("KERNEL")'
+    (book / "b.md").write_text(
+        NOTEBOOK.format(name="b") + f"\n```{{code-cell}} python\n{check}\n```\n"
+    )
+    with pytest.raises(RuntimeError, match=r"b\.md:(.|\n)*AssertionError") as failure:
+        bookcache.execute(book, "quick")
+    assert "decoy" not in str(failure.value), "the kernel ran this process's Python"
