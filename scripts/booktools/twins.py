@@ -149,14 +149,23 @@ def all_twins(book: Book) -> dict[Path, str]:
     }
 
 
+def nbval_markers(source: str) -> dict[str, bool]:
+    """The comment markers nbval sees in a cell's source (``{"check": True}`` for
+    ``# NBVAL_CHECK_OUTPUT``, ``{"skip": True}`` for ``# NBVAL_SKIP``), read by nbval's own
+    function: a marker is a comment line of its own, not a comment at the end of a line."""
+    from nbval.plugin import find_comment_markers
+
+    return dict(find_comment_markers(source))
+
+
 def expected_outputs(path: Path) -> dict[str, str]:
     """Code cell source -> expected output, for the chapter's '# NBVAL_CHECK_OUTPUT' cells."""
     expected = {}
     for cell in read_chapter(path).cells:
         if cell.cell_type == "code" and "expected_output" in cell.metadata:
-            if "NBVAL_CHECK_OUTPUT" not in cell.source:
+            if not nbval_markers(cell.source).get("check"):
                 raise ValueError(
-                    f"{path}: a cell has expected_output but no '# NBVAL_CHECK_OUTPUT' marker"
+                    f"{path}: a cell has expected_output but no '# NBVAL_CHECK_OUTPUT' line"
                 )
             expected[cell.source] = cell.metadata["expected_output"]
     return expected
@@ -170,7 +179,7 @@ def nbval_notebook(book: Book, path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(committed, as_version=4)
     expected = expected_outputs(path)
     for cell in nb.cells:
-        if cell.cell_type != "code" or "NBVAL_CHECK_OUTPUT" not in cell.source:
+        if cell.cell_type != "code" or not nbval_markers(cell.source).get("check"):
             continue
         if cell.source not in expected:
             raise ValueError(f"{committed}: a checked cell has no expected output")

@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+import bookcache  # scripts/, on the path through pyproject.toml's pytest pythonpath
 import nbformat
 import pytest
 from _book import BOOK, CHAPTERS, ROOT, require_build
@@ -108,19 +109,30 @@ def test_twin_citations_are_those_of_the_page(path):
 
 
 CHECKED = [path for path in CHAPTERS if expected_outputs(path)]
+# the execution cache of the build's budget, $GENCOURSE_BUDGET as the test run starts (the tests'
+# fixtures then remove it: tests/conftest.py)
+CACHE = ROOT / bookcache.CACHE_ROOT / bookcache.key(ROOT)
 
 
 @pytest.mark.parametrize("path", CHECKED, ids=[p.stem for p in CHECKED])
 def test_checked_cells_printed_their_expected_output(path):
     """What nbval compares in a twin (scripts/notebooks.py nbval): each '# NBVAL_CHECK_OUTPUT'
-    cell's standard output, here as the build's execution printed it (the chapters' code, with
-    gencourse from a wheel in the test command: scripts/bookcache.py execute)."""
-    executed = HTML.parent / "jupyter_execute" / path.relative_to(ROOT).with_suffix(".ipynb")
-    nb = nbformat.read(executed, as_version=4)
+    cell's standard output, here as the build's execution printed it (in the test command, the
+    chapters' code with gencourse from a wheel: scripts/bookcache.py execute). The executed
+    chapter is the build's execution cache's latest record of it (myst-nb's copy in
+    _build/jupyter_execute/ has no outputs when the build took the chapter from the cache); its
+    cells are matched by their code."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(CACHE))
+    records = [r for r in cache.list_cache_records() if r.uri == str(path)]
+    assert records, f"{path.name} is not in the execution cache {CACHE.name}"
+    latest = max(records, key=lambda r: r.created)
+    executed = cache.get_cache_bundle(latest.pk).nb
     expected = expected_outputs(path)
     printed = {
         cell.source: "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
-        for cell in nb.cells
+        for cell in executed.cells
         if cell.cell_type == "code" and cell.source in expected
     }
     assert printed == expected
