@@ -47,7 +47,6 @@ seeds' spread. After rerunning ``--all``, paste the new table there and update t
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import statistics
 import time
@@ -55,6 +54,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import torch
+from _results import read_rows, write_rows  # benchmarks/_results.py
 
 from gencourse import data, flows
 
@@ -242,20 +242,13 @@ def run(name: str, seed: int, steps: int | None = None) -> dict:
 
 
 def load() -> list[dict]:
-    if not RESULTS.exists():
-        return []
-    with RESULTS.open() as f:
-        return list(csv.DictReader(f))
+    return read_rows(RESULTS)
 
 
 def save(rows: list[dict]) -> None:
     order = {name: k for k, name in enumerate(CONFIGS)}
     rows = sorted(rows, key=lambda r: (order.get(r["remedy"], len(order)), int(r["seed"])))
-    RESULTS.parent.mkdir(exist_ok=True)
-    with RESULTS.open("w", newline="") as f:
-        writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(RESULTS, FIELDS, rows)
 
 
 def _mean_sd(values: list[float]) -> str:

@@ -21,11 +21,11 @@ Runs are saved in ``benchmarks/results/flows_toys.csv``; Chapter 4 quotes ``--ta
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 from pathlib import Path
 
 import torch
+from _results import read_rows, write_rows  # benchmarks/_results.py
 
 from gencourse import data, flows
 
@@ -76,18 +76,11 @@ def run(toy_name: str, flow_name: str, seed: int) -> dict:
 
 
 def load() -> list[dict]:
-    if not RESULTS.exists():
-        return []
-    with RESULTS.open() as f:
-        return list(csv.DictReader(f))
+    return read_rows(RESULTS)
 
 
 def save(rows: list[dict]) -> None:
-    RESULTS.parent.mkdir(exist_ok=True)
-    with RESULTS.open("w", newline="") as f:
-        writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(RESULTS, FIELDS, rows)
 
 
 def values(rows: list[dict], toy: str, flow: str, field: str = "valid_nll") -> list[float]:

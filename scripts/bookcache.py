@@ -66,6 +66,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from booktools.book import toc_files  # scripts/booktools, beside this script
 
 try:
     import tomllib
@@ -183,20 +184,8 @@ def notebooks(root: Path = ROOT) -> list[Path]:
     (a Markdown page is one when its top matter says so: myst-nb's own test)."""
     from myst_nb.core.read import is_myst_markdown_notebook
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
     pages = []
-    for name in files:
+    for name in toc_files(root):
         for suffix in (".ipynb", ".md"):
             path = root / f"{name}{suffix}"
             if path.exists():

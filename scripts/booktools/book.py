@@ -18,10 +18,11 @@ class ConversionError(ValueError):
     """A chapter holds something that has no notebook form (yet)."""
 
 
-def chapters(root: Path) -> list[Path]:
-    """The chapter sources listed in ``root``'s _toc.yml, in book order."""
+def toc_files(root: Path) -> list[str]:
+    """Every page of ``root``'s _toc.yml (its root first), as the toc names them (no suffix), in
+    book order."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files: list[str] = []
+    files: list[str] = [toc["root"]] if "root" in toc else []
 
     def walk(entries: list[dict]) -> None:
         for entry in entries:
@@ -32,7 +33,12 @@ def chapters(root: Path) -> list[Path]:
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
     walk(toc.get("chapters", []))
-    return [root / f"{f}.md" for f in files if f.startswith("chapters/")]
+    return files
+
+
+def chapters(root: Path) -> list[Path]:
+    """The chapter sources listed in ``root``'s _toc.yml, in book order."""
+    return [root / f"{f}.md" for f in toc_files(root) if f.startswith("chapters/")]
 
 
 def read_chapter(path: Path) -> nbformat.NotebookNode:
