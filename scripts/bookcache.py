@@ -1,6 +1,7 @@
 """Build the book with an execution cache that also sees the package the chapters import.
 
-Usage (from the repository root; scripts/build-book.sh and step 3 of scripts/test.sh call it):
+Usage (from the repository root; scripts/build-book.sh and scripts/test.sh's steps 2 and 3 call
+it):
 
     python scripts/bookcache.py build [--budget full|quick] [--fresh] [--quiet] [--cached-only]
     python scripts/bookcache.py execute [--budget full|quick] [--fresh]  # in parallel, no build
@@ -36,12 +37,16 @@ chapter and can never be stale. This script builds with a derived configuration
 (``_build/_config.<budget>.yml``) that switches to ``cache`` in the fingerprinted directory.
 tests/tools/test_bookcache.py builds a tiny book with this same code.
 
-``execute`` fills the same cache before a build, one chapter per core at a time, with
-jupyter-cache's own parallel executor (``temp-parallel``: a pool of processes, each chapter in a
-temporary folder, the result cached as myst-nb would cache it); the build that follows finds every
-chapter in the cache (``build --cached-only`` fails if it had to execute one). Jupyter Book 1.x
-executes a book's notebooks one after another, so on a machine of two cores this halves the
-execution's wall time (the test command, scripts/test.sh). The kernels run the Python that runs
+``execute`` fills the same cache before a build with jupyter-cache's own parallel executor
+(``temp-parallel``: a pool of one process per CPU, ``os.cpu_count()``, each chapter executed in a
+temporary folder and cached as myst-nb would cache it); the build that follows finds every chapter
+in the cache (``build --cached-only`` fails if it had to execute one, and never starts afresh:
+it would delete what ``execute`` just cached). Jupyter Book 1.x executes a book's notebooks one
+after another, so on the project's machine of two cores this halves the execution's wall time
+(the test command, scripts/test.sh). It reads the chapters with myst-nb's reader for
+jupyter-cache, whose MyST settings are the defaults: a chapter whose code cells only the book's
+own settings would find (a ``{code-cell}`` inside a ``:::`` block, which no chapter has) would
+miss the cache, and ``--cached-only`` says so. The kernels run the Python that runs
 ``execute`` (a kernelspec for ``sys.executable`` comes first on JUPYTER_PATH, as nbval's
 ``--nbval-current-env`` does), so the test command executes the chapters with gencourse
 installed from a wheel.
@@ -264,6 +269,8 @@ def build(
     rebuilt: only execution is cached.
     """
     budget = _budget(budget)
+    if cached_only and fresh:
+        raise ValueError("fresh and cached_only: the build would delete the cache it must read")
     config, cache = prepare(root, budget, fresh)
     for stale in ("html", "jupyter_execute", ".doctrees"):
         shutil.rmtree(root / "_build" / stale, ignore_errors=True)
@@ -311,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     p_build = sub.choices["build"]
     p_build.add_argument("--quiet", action="store_true", help="pass --quiet to jupyter-book")
     p_build.add_argument(
-        "--cached-only", action="store_true", help="fail if a notebook had to be executed"
+        "--cached-only",
+        action="store_true",
+        help="fail if a notebook had to be executed (after `execute`; ignores BOOK_FRESH)",
     )
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -330,7 +339,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache"
         )
         return 0
-    code, _ = build(root, args.budget, args.fresh, args.quiet, args.cached_only)
+    fresh = args.fresh and not args.cached_only
+    if args.cached_only and "--fresh" in (argv if argv is not None else sys.argv[1:]):
+        parser.error("--fresh with --cached-only: the build would delete the cache it must read")
+    code, _ = build(root, args.budget, fresh, args.quiet, args.cached_only)
     return code
 
 

@@ -3,19 +3,18 @@
 #   1. style (ruff lint and format, pyproject.toml; ruff lint of the chapters' code cells), unit
 #      tests of gencourse and of the project's files (pytest tests/), the docstrings' examples
 #      (doctest), the package's unit tests again in float64;
-#   2. every chapter executed once under the quick compute budget, hidden assertions included, two
-#      at a time, with gencourse installed from a wheel built from the checkout, where the source
-#      tree is not importable (as a student's runtime after `pip install git+...`), into the
-#      execution cache of scripts/bookcache.py (which tests/tools/test_bookcache.py checks); the
-#      Colab twins' set-up cell in the same environment (the twins hold the chapters' code cells:
-#      below);
+#   2. every chapter executed once under the quick compute budget, hidden assertions included, as
+#      many at a time as the machine has cores (two here), with gencourse installed from a wheel
+#      built from the checkout, where the source tree is not importable (as a student's runtime
+#      after `pip install git+...`), into the execution cache of scripts/bookcache.py (which
+#      tests/tools/test_bookcache.py checks); the Colab twins' set-up cell in the same environment
+#      (the twins hold the chapters' code cells: below);
 #   3. a quick build of the book from that cache (Sphinx warnings are errors; nothing executed),
 #      then its PDF from the same cache (scripts/bookpdf.py: LaTeX only) and its offline archive;
 #   4. the tests of the built HTML, and of the twins' numbers, links and checked outputs against it
-#      and the executed chapters; every figure's
-#      alt text; the accessibility audit of every page (axe-core's WCAG 2.1 A/AA rules in headless
-#      Chromium, light and dark mode) and MathJax's rendering of every page and twin
-#      (scripts/audit.mjs, tests/book/test_audit.py);
+#      and the executed chapters; every figure's alt text; the accessibility audit of every page
+#      (axe-core's WCAG 2.1 A/AA rules in headless Chromium, light and dark mode) and MathJax's
+#      rendering of every page and twin (scripts/audit.mjs, tests/book/test_audit.py);
 #   5. the homework (in lane B, below, beside step 4): otter assign on every assignment (which
 #      grades each reference solution: full marks), each blank student notebook (no code points)
 #      and each recorded wrong submission (loses points on its question), and the requirements
@@ -111,7 +110,7 @@ finish_job() {
 # one thread per kernel: the toy networks gain little from a second thread, and two chapters at a
 # time use both cores (benchmarks/results/timings.md)
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-echo "== 2/6 every chapter executed once, two at a time, quick budget, gencourse from a wheel"
+echo "== 2/6 every chapter executed once, one per core at a time, gencourse from a wheel"
 step=$SECONDS
 # the checkout's files (tracked, and untracked but not ignored), as `pip install git+...` sees them
 mkdir "$work/src"

@@ -127,8 +127,9 @@ def test_execute_fills_the_cache_the_build_reads(book, tmp_path, monkeypatch):
     assert set(log.read_text().split()) == {"a", "b"}
     assert bookcache.execute(book, "quick") == [], "a second run finds both in the cache"
     log.unlink()
-    code, executed = bookcache.build(book, "quick", quiet=True, cached_only=True)
-    assert (code, executed) == (0, []) and not log.exists(), "the build executes nothing"
+    monkeypatch.setenv("BOOK_FRESH", "1")  # ignored by --cached-only (it would empty the cache)
+    args = ["build", "--root", str(book), "--budget", "quick", "--quiet", "--cached-only"]
+    assert bookcache.main(args) == 0 and not log.exists(), "the build executes nothing"
     assert "a sees VALUE = 1" in _shown(book, "a")
     (book / "a.md").write_text(NOTEBOOK.format(name="a").replace("VALUE =", "VALUE is"))
     code, executed = bookcache.build(book, "quick", quiet=True, cached_only=True)
