@@ -277,6 +277,55 @@ def test_missing_names_finds_a_dependence_on_a_dropped_cell():
     assert missing_names([(s, False) for s, _ in cells]) == []
 
 
+def assigned(source):
+    """Names a cell binds, or whose items or attributes it assigns or deletes (``d[k] = v``,
+    ``m.w = v``, ``del d[k]``): what the cell changes that a later cell can read."""
+    bound, _ = bound_and_loaded(source)
+    source = "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+            base = node
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                bound.add(base.id)
+    return bound
+
+
+def values_from_dropped(cells):
+    """For cells (source, dropped) in order, the names a kept cell reads whose last change came
+    from a dropped cell (bound again, or assigned into): a twin without the dropped cells would
+    run that cell on another value than the book's. Calls that change an object in place
+    (``x.append(...)``, ``model.eval()``) are not seen."""
+    last_change, problems = {}, []
+    for source, dropped in cells:
+        if not dropped:
+            _, loaded = bound_and_loaded(source)
+            problems += sorted(n for n in loaded if last_change.get(n) == "dropped")
+        for name in assigned(source):
+            last_change[name] = "dropped" if dropped else "kept"
+    return problems
+
+
+def test_values_from_dropped_finds_a_rebinding_and_an_assignment_into():
+    cells = [("x, d = 1, {}", False), ("x = 2\nd['k'] = 3\nassert x", True), ("print(x)", False)]
+    assert values_from_dropped(cells) == ["x"]
+    cells[2] = ("print(d)", False)
+    assert values_from_dropped(cells) == ["d"]
+    cells[2] = ("x = 0\nprint(x, len(cells))", False)
+    assert values_from_dropped(cells) == [], "bound again before it is read"
+
+
+@pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
+def test_twin_sees_the_values_the_book_sees(path, edition):
+    # no kept cell reads a value that a dropped cell (hidden assertion, gated solution) changed
+    cells = [
+        (source, removed or (gated and edition == "student"))
+        for source, removed, gated in chapter_code_cells(path)
+    ]
+    assert values_from_dropped(cells) == []
+
+
 @pytest.mark.parametrize(("path", "edition"), CASES, ids=IDS)
 def test_twin_runs_without_the_cells_it_drops(path, edition):
     # The test command executes the chapters, whose code cells are the twins' plus the dropped ones
