@@ -254,6 +254,12 @@ def execute(root: Path = ROOT, budget: str | None = None, fresh: bool = False) -
     return sorted(os.path.relpath(uri, root) for uri in result.succeeded)
 
 
+def _executed(notebooks: list[str]) -> str:
+    """What a run executed, as `execute` and `build` report it."""
+    names = f" ({', '.join(notebooks)})" if notebooks else ""
+    return f"executed {len(notebooks)} notebook(s){names}, the others from the cache"
+
+
 def build(
     root: Path = ROOT,
     budget: str | None = None,
@@ -289,8 +295,7 @@ def build(
         os.path.relpath(uri, root) for pk, uri in _records(cache).items() if pk not in before
     )
     print(
-        f"execution cache {cache.relative_to(root)}: executed {len(executed)} notebook(s)"
-        f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache;"
+        f"execution cache {cache.relative_to(root)}: {_executed(executed)};"
         f" build {time.monotonic() - start:.0f} s"
     )
     if cached_only and executed and code == 0:
@@ -310,10 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--root", type=Path, default=ROOT, help="the book (default: this one)")
     for name in ("build", "execute"):
         sub.choices[name].add_argument(
-            "--fresh",
-            action="store_true",
-            default=os.environ.get("BOOK_FRESH", "") not in ("", "0"),
-            help="delete this budget's cache first (also: BOOK_FRESH=1)",
+            "--fresh", action="store_true", help="delete this budget's cache first (or BOOK_FRESH)"
         )
     p_build = sub.choices["build"]
     p_build.add_argument("--quiet", action="store_true", help="pass --quiet to jupyter-book")
@@ -324,25 +326,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     root = args.root.resolve()
+    asked_fresh, cached_only = getattr(args, "fresh", False), getattr(args, "cached_only", False)
+    if asked_fresh and cached_only:
+        parser.error("--fresh with --cached-only: the build would delete the cache it must read")
+    # BOOK_FRESH=1 asks for a fresh execution, which a --cached-only build leaves to `execute`
+    book_fresh = os.environ.get("BOOK_FRESH", "") not in ("", "0")
+    fresh = asked_fresh or (book_fresh and not cached_only)
     if args.command == "key":
         print(key(root, args.budget))
         return 0
     if args.command == "execute":
         start = time.monotonic()
         try:
-            executed = execute(root, args.budget, args.fresh)
+            executed = execute(root, args.budget, fresh)
         except RuntimeError as error:
             print(error, file=sys.stderr)
             return 1
-        print(
-            f"executed {len(executed)} notebook(s) in {time.monotonic() - start:.0f} s"
-            f"{' (' + ', '.join(executed) + ')' if executed else ''}, the others from the cache"
-        )
+        print(f"{_executed(executed)}; execution {time.monotonic() - start:.0f} s")
         return 0
-    fresh = args.fresh and not args.cached_only
-    if args.cached_only and "--fresh" in (argv if argv is not None else sys.argv[1:]):
-        parser.error("--fresh with --cached-only: the build would delete the cache it must read")
-    code, _ = build(root, args.budget, fresh, args.quiet, args.cached_only)
+    code, _ = build(root, args.budget, fresh, args.quiet, cached_only)
     return code
 
 

@@ -60,9 +60,10 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 # temporary folders, as a student's runtime after `pip install git+...` runs it: so the chapters'
 # code, which holds every code cell of both sets of Colab twins (tests/book/test_twins.py: the
 # same cells in the same order; no later cell needs a name that only a dropped cell defines, or
-# reads a value that a dropped cell changed), runs as a twin's does. The twins' printed results marked '# NBVAL_CHECK_OUTPUT' are compared with what the
-# chapters printed (tests/book/test_twins_html.py, step 4), and the twins' set-up cell runs in the
-# same environment here. The twins themselves run top to bottom in Colab's own runtime image
+# reads a value that a dropped cell changed), runs as a twin's does. The twins' printed results
+# marked '# NBVAL_CHECK_OUTPUT' are compared with what the chapters printed
+# (tests/book/test_twins_html.py, step 4), and the twins' set-up cell runs in the same
+# environment here. The twins themselves run top to bottom in Colab's own runtime image
 # every week (.github/workflows/colab.yml: scripts/run-notebooks.sh), or here on demand with nbval
 # (README.md, "Writing a chapter"). Executing each chapter once, not once as a twin and once in
 # the book build, halves the test command's execution (benchmarks/results/timings.md).

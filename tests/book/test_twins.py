@@ -234,10 +234,16 @@ def test_twin_has_the_visible_code_cells_in_the_book_order(path, edition):
     assert hidden and not set(hidden) & set(code), "the hidden assertions are not in the twin"
 
 
+def parse_cell(source):
+    """A code cell's syntax tree, its IPython lines (``%magic``, ``!shell``) left out."""
+    return ast.parse(
+        "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
+    )
+
+
 def bound_and_loaded(source):
     """Names a cell binds at top level, and names it reads that it does not bind itself."""
-    source = "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
-    tree = ast.parse(source)
+    tree = parse_cell(source)
     bound, loaded = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -281,8 +287,7 @@ def assigned(source):
     """Names a cell binds, or whose items or attributes it assigns or deletes (``d[k] = v``,
     ``m.w = v``, ``del d[k]``): what the cell changes that a later cell can read."""
     bound, _ = bound_and_loaded(source)
-    source = "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_cell(source)):
         if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
             base = node
             while isinstance(base, (ast.Subscript, ast.Attribute)):
