@@ -37,19 +37,22 @@ chapter and can never be stale. This script builds with a derived configuration
 (``_build/_config.<budget>.yml``) that switches to ``cache`` in the fingerprinted directory.
 tests/tools/test_bookcache.py builds a tiny book with this same code.
 
-``execute`` fills the same cache before a build with jupyter-cache's own parallel executor
-(``temp-parallel``: a pool of one process per CPU, ``os.cpu_count()``, each chapter executed in a
-temporary folder and cached as myst-nb would cache it); the build that follows finds every chapter
-in the cache (``build --cached-only`` fails if it had to execute one, and never starts afresh:
-it would delete what ``execute`` just cached). Jupyter Book 1.x executes a book's notebooks one
-after another, so on the project's machine of two cores this halves the execution's wall time
-(the test command, scripts/test.sh). It reads the chapters with myst-nb's reader for
-jupyter-cache, whose MyST settings are the defaults: a chapter whose code cells only the book's
-own settings would find (a ``{code-cell}`` inside a ``:::`` block, which no chapter has) would
-miss the cache, and ``--cached-only`` says so. The kernels run the Python that runs
-``execute`` (a kernelspec for ``sys.executable`` comes first on JUPYTER_PATH, as nbval's
-``--nbval-current-env`` does), so the test command executes the chapters with gencourse
-installed from a wheel.
+``execute`` fills the same cache before a build: a pool of one process per CPU (``os.cpu_count()``)
+executes the chapters the cache lacks, each in a temporary folder with jupyter-cache's own
+``single_nb_execution`` (as myst-nb does), and this process caches each one as it comes back, as
+myst-nb would cache it. Not jupyter-cache's ``temp-parallel`` executor: its worker processes write
+the cache's SQLite database through the connection pool they inherit by fork, which SQLAlchemy
+warns against, and in one run of the test command a notebook that it had reported executed was
+missing from the cache afterwards (tests/tools/test_bookcache.py). The build that follows finds
+every chapter in the cache (``build --cached-only`` fails if it had to execute one, and never
+starts afresh: it would delete what ``execute`` just cached). Jupyter Book 1.x executes a book's
+notebooks one after another, so on the project's machine of two cores this halves the execution's
+wall time (the test command, scripts/test.sh). It reads the chapters with myst-nb's reader for
+jupyter-cache, whose MyST settings are the defaults: a chapter whose code cells only the book's own
+settings would find (a ``{code-cell}`` inside a ``:::`` block, which no chapter has) would miss the
+cache, and ``--cached-only`` says so. The kernels run the Python that runs ``execute`` (a
+kernelspec for ``sys.executable`` comes first on JUPYTER_PATH, as nbval's ``--nbval-current-env``
+does), so the test command executes the chapters with gencourse installed from a wheel.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -68,6 +72,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import yaml
@@ -226,32 +231,52 @@ def _kernels(budget: str) -> Iterator[None]:
                     os.environ[key] = value
 
 
+def _execute_one(
+    uri: str, nb: dict, timeout: int, allow_errors: bool
+) -> tuple[str, dict, float, str | None]:
+    """In a worker process: execute one notebook in a temporary folder with jupyter-cache's own
+    function; return it executed, its seconds and its traceback (None if it ran through)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    with tempfile.TemporaryDirectory() as cwd:
+        result = single_nb_execution(nb, cwd=cwd, timeout=timeout, allow_errors=allow_errors)
+    return uri, result.nb, result.time, result.exc_string if result.err else None
+
+
 def execute(root: Path = ROOT, budget: str | None = None, fresh: bool = False) -> list[str]:
     """Execute the book's notebooks that the cache lacks into it, in parallel (module docstring).
 
     Returns the notebooks executed; raises ``RuntimeError`` with each failure's traceback.
     """
     from jupyter_cache import get_cache
-    from jupyter_cache.executors import load_executor
+    from jupyter_cache.base import CacheBundleIn
 
     budget = _budget(budget)
     _, folder = prepare(root, budget, fresh)
     config = yaml.safe_load((root / "_config.yml").read_text()).get("execute", {})
+    limits = (config.get("timeout", 30), config.get("allow_errors", False))
     cache = get_cache(str(folder))
     for path in notebooks(root):  # read by myst-nb's reader for jupyter-cache, as the build reads
         reader = "myst_nb_md" if path.suffix == ".md" else "nbformat"
         cache.add_nb_to_project(str(path), read_data={"name": reader, "type": "plugin"})
-    with _kernels(budget):
-        result = load_executor("temp-parallel", cache).run_and_cache(
-            timeout=config.get("timeout", 30), allow_errors=config.get("allow_errors", False)
-        )
-    failures = [
-        f"{uri}:\n{cache.get_project_record(uri).traceback or '(no traceback)'}"
-        for uri in result.excepted + result.errored
-    ]
+    todo = [cache.get_project_notebook(r.pk) for r in cache.list_unexecuted()]
+    executed, failures = [], []
+    # spawned, not forked: a worker holds no copy of this process's connection to the database
+    spawn = multiprocessing.get_context("spawn")
+    with _kernels(budget), ProcessPoolExecutor(os.cpu_count(), mp_context=spawn) as pool:
+        runs = [pool.submit(_execute_one, nb.uri, nb.nb, *limits) for nb in todo]
+        for run in as_completed(runs):
+            uri, nb, seconds, traceback = run.result()
+            if traceback is not None:
+                failures.append(f"{uri}:\n{traceback}")
+                continue
+            # here, in this process only: the cache's SQLite database is written by one process
+            bundle = CacheBundleIn(nb, uri, data={"execution_seconds": seconds})
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+            executed.append(os.path.relpath(uri, root))
     if failures:
         raise RuntimeError("\n\n".join(["executing the book's notebooks failed:", *failures]))
-    return sorted(os.path.relpath(uri, root) for uri in result.succeeded)
+    return sorted(executed)
 
 
 def _executed(notebooks: list[str]) -> str:

@@ -54,8 +54,9 @@ python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=10 --d
 )
 
 # Step 2 executes every chapter once, its hidden assertions included, one chapter per core at a
-# time (jupyter-cache's parallel executor: scripts/bookcache.py execute), into the execution cache
-# that step 3's build and PDFs read: the build executes nothing (--cached-only). The kernels run
+# time (scripts/bookcache.py execute: jupyter-cache's executing function in a pool of processes),
+# into the execution cache that step 3's build and PDFs read: the build executes nothing
+# (--cached-only). The kernels run
 # the Python of a bare environment where gencourse comes from a wheel built from the checkout, in
 # temporary folders, as a student's runtime after `pip install git+...` runs it: so the chapters'
 # code, which holds every code cell of both sets of Colab twins (tests/book/test_twins.py: the
